@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian packages the build, make run and make test need, when
+# any is missing. Safe to run again: it does nothing when all are present.
+set -e
+need="apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl make gcc"
+missing=""
+for p in $need; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+    exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing
