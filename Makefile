@@ -11,7 +11,7 @@ HTTPD   ?= /usr/sbin/apache2
 CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-field-initializers
 
 MODULE  = .libs/mod_preflight.so
-SOURCES = mod_preflight.c
+SOURCES = mod_preflight.c preflight_policy.c
 
 .PHONY: all deps install run stop test test-apache clean
 
@@ -20,7 +20,7 @@ all: deps $(MODULE)
 deps:
 	@sh tools/deps.sh
 
-$(MODULE): $(SOURCES)
+$(MODULE): $(SOURCES) preflight_policy.h
 	$(APXS) -c $(CFLAGS_WARN) $(SOURCES)
 
 install: all

@@ -1,0 +1,876 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * mod_preflight: CORS preflights and cross-origin response headers from
+ * httpd's own configuration, by the Fetch standard.
+ *
+ *   LoadModule preflight_module modules/mod_preflight.so
+ *
+ *   <Location "/api/">
+ *       PreflightEngine           On
+ *       PreflightAllowOrigin      https://app.example.com https://admin.example.com
+ *       PreflightAllowMethods     GET POST PUT DELETE
+ *       PreflightAllowHeaders     Content-Type X-Token
+ *       PreflightExposeHeaders    X-Request-Id
+ *       PreflightAllowCredentials On
+ *       PreflightMaxAge           600
+ *   </Location>
+ *
+ * Phases (see README.md, "Behaviour in detail"):
+ *   check_access_ex  an in-scope preflight needs no credentials: skip authn
+ *   type_checker     answer the preflight (204/200 or 403) before any handler
+ *   fixups           decide for every other request, write the headers
+ *   output filter    just before the headers go out, make the module's
+ *                    Access-Control-* headers the only ones, on errors too
+ */
+
+#include "apr_strings.h"
+#include "apr_hash.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include "preflight_policy.h"
+
+module AP_MODULE_DECLARE_DATA preflight_module;
+
+#define PREFLIGHT_UNSET (-1)
+#define PREFLIGHT_OFF   0
+#define PREFLIGHT_ON    1
+
+#define PREFLIGHT_FILTER "PREFLIGHT"
+
+/** Per-directory configuration. UNSET and NULL inherit. */
+typedef struct {
+    int engine;                  /**< PREFLIGHT_ON/OFF/UNSET */
+    preflight_list *origins;     /**< NULL: no origin allowed */
+    preflight_list *methods;     /**< NULL: GET HEAD POST */
+    preflight_list *headers;     /**< NULL: none */
+    preflight_list *expose;      /**< NULL: none */
+    int credentials;
+    int max_age;                 /**< seconds, UNSET: not sent */
+    const char *max_age_value;   /**< max_age as the header value */
+    int private_network;
+    int success_status;          /**< HTTP_OK or HTTP_NO_CONTENT, 0: unset */
+    int passthrough;
+} preflight_dir_conf;
+
+/** Per-server configuration: warnings to repeat into the error log, since
+ *  directive handlers only reach the console. */
+typedef struct {
+    apr_array_header_t *warnings;
+} preflight_server_conf;
+
+typedef enum {
+    PREFLIGHT_NO_ORIGIN,
+    PREFLIGHT_ACTUAL,
+    PREFLIGHT_PREFLIGHT
+} preflight_kind;
+
+/** What the module decided for one request, and the headers it sends.
+ *  Lives in r->request_config of the request that decided. */
+typedef struct {
+    const preflight_dir_conf *conf;
+    preflight_kind kind;
+    int allowed;
+    int answered;                /**< the module answered the preflight itself */
+    int vary_done;
+    int expose_all;              /**< list the response's own header names */
+    const char *acao, *acac, *acam, *acah, *acma, *acapn, *aceh, *allow;
+    const char *vary;
+} preflight_decision;
+
+/* Every Access-Control-* response header: in scope, the module owns them. */
+static const char * const owned_headers[] = {
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Allow-Private-Network",
+    "Access-Control-Expose-Headers",
+    "Access-Control-Max-Age",
+    NULL
+};
+
+/* Response headers a script may read without being exposed (Fetch). */
+static const char * const safelisted_response_headers[] = {
+    "cache-control", "content-language", "content-length", "content-type",
+    "expires", "last-modified", "pragma", NULL
+};
+
+/* True when configuration comes from an .htaccess file: it is parsed per
+ * request, in a worker thread, so nothing may be recorded server-wide. */
+static int in_htaccess(const cmd_parms *cmd)
+{
+    return cmd->pool == cmd->temp_pool;
+}
+
+static void config_warning(cmd_parms *cmd, const char *msg)
+{
+    preflight_server_conf *sconf;
+
+    if (in_htaccess(cmd)) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, cmd->server, "%s", msg);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s", msg);
+    sconf = ap_get_module_config(cmd->server->module_config, &preflight_module);
+    APR_ARRAY_PUSH(sconf->warnings, const char *) = msg;
+}
+
+/* Credentials with any origin is the classic CORS hole, and Fetch forbids
+ * it; plain http with credentials only invites a warning. */
+static const char *check_credentials(cmd_parms *cmd, preflight_dir_conf *conf)
+{
+    if (conf->credentials != PREFLIGHT_ON || !conf->origins) {
+        return NULL;
+    }
+    if (conf->origins->any) {
+        return "PreflightAllowOrigin * cannot be used with "
+               "PreflightAllowCredentials On: Fetch forbids credentials for "
+               "any origin; list the origins that may send credentials";
+    }
+    if (conf->origins->has_http) {
+        config_warning(cmd, apr_psprintf(cmd->pool,
+            "%s:%d: PreflightAllowOrigin lists a plain http: origin while "
+            "PreflightAllowCredentials is On: anyone on that network path can "
+            "impersonate it and read credentialed responses; prefer https",
+            cmd->directive->filename, cmd->directive->line_num));
+    }
+    return NULL;
+}
+
+static const char *set_engine(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+
+    if (!strcasecmp(arg, "On")) {
+        conf->engine = PREFLIGHT_ON;
+    }
+    else if (!strcasecmp(arg, "Off")) {
+        conf->engine = PREFLIGHT_OFF;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s '%s': must be On or Off",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+static preflight_list **list_slot(preflight_dir_conf *conf,
+                                  preflight_list_kind kind)
+{
+    switch (kind) {
+    case PREFLIGHT_LIST_ORIGINS: return &conf->origins;
+    case PREFLIGHT_LIST_METHODS: return &conf->methods;
+    case PREFLIGHT_LIST_HEADERS: return &conf->headers;
+    default:                     return &conf->expose;
+    }
+}
+
+/* One handler for the four list directives (cmd->info names the kind). All
+ * lines of a directive in one section form one list; it either replaces the
+ * inherited list or, when every item starts with + or -, edits it. */
+static const char *set_list(cmd_parms *cmd, void *dconf, int argc,
+                            char *const argv[])
+{
+    preflight_dir_conf *conf = dconf;
+    preflight_list_kind kind = (preflight_list_kind)(apr_uintptr_t)cmd->info;
+    preflight_list **slot = list_slot(conf, kind);
+    const preflight_list *prev = *slot;
+    const char *name = cmd->cmd->name;
+    apr_array_header_t *items, *edits;
+    int any, editing = 0, i;
+
+    if (argc == 0) {
+        return apr_psprintf(cmd->pool, "%s needs at least one item", name);
+    }
+    for (i = 0; i < argc; i++) {
+        editing += (argv[i][0] == '+' || argv[i][0] == '-');
+    }
+    if ((editing && editing != argc) || (prev && (prev->edits != NULL) != (editing > 0))) {
+        return apr_psprintf(cmd->pool, "%s: either every item of a section "
+                            "starts with + or -, or none does", name);
+    }
+
+    items = prev && !prev->edits
+            ? apr_array_copy(cmd->pool, prev->items)
+            : apr_array_make(cmd->pool, argc, sizeof(const char *));
+    edits = prev && prev->edits
+            ? apr_array_copy(cmd->pool, prev->edits)
+            : apr_array_make(cmd->pool, argc, sizeof(preflight_edit));
+    any = prev && !prev->edits && prev->any;
+
+    for (i = 0; i < argc; i++) {
+        const char *item = editing ? argv[i] + 1 : argv[i];
+        const char *why, *norm = item;
+
+        if (!strcmp(item, "*")) {
+            if (kind == PREFLIGHT_LIST_ORIGINS && (editing || items->nelts || argc > 1)) {
+                return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
+                                    "with other origins or edited; it already "
+                                    "allows every origin", name, argv[i]);
+            }
+        }
+        else if (!*item) {
+            return apr_psprintf(cmd->pool, "%s '%s': an empty item", name, argv[i]);
+        }
+        else if ((why = preflight_item_check(cmd->pool, kind, item, &norm))) {
+            return apr_psprintf(cmd->pool, "%s '%s': %s", name, item, why);
+        }
+        else if (kind == PREFLIGHT_LIST_ORIGINS && any) {
+            return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
+                                "with other origins", name, item);
+        }
+
+        if (editing) {
+            preflight_edit *e = apr_array_push(edits);
+            e->op = argv[i][0];
+            e->item = norm;
+        }
+        else if (!strcmp(item, "*")) {
+            any = 1;
+        }
+        else {
+            APR_ARRAY_PUSH(items, const char *) = norm;
+        }
+    }
+
+    if (editing) {
+        *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
+        (*slot)->edits = edits;
+    }
+    else {
+        *slot = preflight_list_make(cmd->pool, kind, items, any);
+    }
+    return kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
+}
+
+static const char *set_credentials(cmd_parms *cmd, void *dconf, int flag)
+{
+    preflight_dir_conf *conf = dconf;
+
+    conf->credentials = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    return check_credentials(cmd, conf);
+}
+
+static const char *set_flag(cmd_parms *cmd, void *dconf, int flag)
+{
+    int *field = (int *)((char *)dconf + (apr_size_t)cmd->info);
+
+    *field = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    return NULL;
+}
+
+static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+    apr_size_t i, len = strlen(arg);
+    long v = 0;
+
+    for (i = 0; i < len && i < 6; i++) {
+        if (arg[i] < '0' || arg[i] > '9') {
+            break;
+        }
+        v = v * 10 + (arg[i] - '0');
+    }
+    if (len == 0 || i != len || v > 86400) {
+        return apr_psprintf(cmd->pool, "%s '%s': %s; give a whole number of "
+                            "seconds from 0 to 86400", cmd->cmd->name, arg,
+                            i == len && len ? "out of range" : "not a number");
+    }
+    conf->max_age = (int)v;
+    conf->max_age_value = apr_ltoa(cmd->pool, v);
+    return NULL;
+}
+
+static const char *set_success_status(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+
+    if (!strcmp(arg, "200")) {
+        conf->success_status = HTTP_OK;
+    }
+    else if (!strcmp(arg, "204")) {
+        conf->success_status = HTTP_NO_CONTENT;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s '%s': must be 200 or 204",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+static void *create_dir_config(apr_pool_t *p, char *dir)
+{
+    preflight_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->engine = PREFLIGHT_UNSET;
+    conf->credentials = PREFLIGHT_UNSET;
+    conf->max_age = PREFLIGHT_UNSET;
+    conf->private_network = PREFLIGHT_UNSET;
+    conf->passthrough = PREFLIGHT_UNSET;
+    return conf;
+}
+
+/* An edited list is applied to what it inherits here, at merge time; a
+ * replacing list or an unset one costs a pointer copy. */
+static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
+                                  preflight_list *base, preflight_list *add)
+{
+    if (!add) {
+        return base;
+    }
+    if (!add->edits) {
+        return add;
+    }
+    return preflight_list_edit(p, kind, base, add->edits);
+}
+
+static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+{
+    preflight_dir_conf *base = basev, *add = addv;
+    preflight_dir_conf *conf = apr_palloc(p, sizeof(*conf));
+
+    conf->engine = add->engine != PREFLIGHT_UNSET ? add->engine : base->engine;
+    conf->origins = merge_list(p, PREFLIGHT_LIST_ORIGINS, base->origins, add->origins);
+    conf->methods = merge_list(p, PREFLIGHT_LIST_METHODS, base->methods, add->methods);
+    conf->headers = merge_list(p, PREFLIGHT_LIST_HEADERS, base->headers, add->headers);
+    conf->expose = merge_list(p, PREFLIGHT_LIST_EXPOSE, base->expose, add->expose);
+    conf->credentials = add->credentials != PREFLIGHT_UNSET
+                        ? add->credentials : base->credentials;
+    if (add->max_age != PREFLIGHT_UNSET) {
+        conf->max_age = add->max_age;
+        conf->max_age_value = add->max_age_value;
+    }
+    else {
+        conf->max_age = base->max_age;
+        conf->max_age_value = base->max_age_value;
+    }
+    conf->private_network = add->private_network != PREFLIGHT_UNSET
+                            ? add->private_network : base->private_network;
+    conf->success_status = add->success_status ? add->success_status
+                                               : base->success_status;
+    conf->passthrough = add->passthrough != PREFLIGHT_UNSET
+                        ? add->passthrough : base->passthrough;
+    return conf;
+}
+
+static void *create_server_config(apr_pool_t *p, server_rec *s)
+{
+    preflight_server_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
+
+    sconf->warnings = apr_array_make(p, 1, sizeof(const char *));
+    return sconf;
+}
+
+static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s)
+{
+    for (; s; s = s->next) {
+        preflight_server_conf *sconf =
+            ap_get_module_config(s->module_config, &preflight_module);
+        int i;
+
+        for (i = 0; i < sconf->warnings->nelts; i++) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s",
+                         APR_ARRAY_IDX(sconf->warnings, i, const char *));
+        }
+    }
+    return OK;
+}
+
+/*
+ * Request time. Everything above ran once, at configuration time; below,
+ * a request costs header lookups, one origin parse and hash lookups.
+ */
+
+static const preflight_dir_conf *in_scope(const request_rec *r)
+{
+    const preflight_dir_conf *conf =
+        ap_get_module_config(r->per_dir_config, &preflight_module);
+
+    return conf->engine == PREFLIGHT_ON ? conf : NULL;
+}
+
+static int is_preflight(const request_rec *r)
+{
+    return r->method_number == M_OPTIONS
+           && apr_table_get(r->headers_in, "Origin")
+           && apr_table_get(r->headers_in, "Access-Control-Request-Method");
+}
+
+/* "*" answered literally: any origin, nothing removed, no credentials. */
+static int any_origin_literal(const preflight_dir_conf *conf)
+{
+    return conf->origins && conf->origins->any && !conf->origins->excluded
+           && conf->credentials != PREFLIGHT_ON;
+}
+
+static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
+                          const char *origin)
+{
+    if (conf->origins && conf->origins->any && conf->credentials == PREFLIGHT_ON) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "PreflightAllowOrigin * and PreflightAllowCredentials On "
+                      "meet in the configuration merged for %s: every origin is "
+                      "refused there; list the origins instead of *, or switch "
+                      "credentials off in that scope", r->uri);
+        return 0;
+    }
+    return preflight_origin_allowed(conf->origins, origin);
+}
+
+static void deny(request_rec *r, preflight_decision *d, const char *verdict,
+                 const char *why)
+{
+    d->allowed = 0;
+    apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s for %s: %s",
+                  d->kind == PREFLIGHT_PREFLIGHT ? "preflight denied"
+                                                 : "cross-origin headers withheld",
+                  r->uri, why);
+}
+
+static void allow_origin(preflight_decision *d, const char *origin)
+{
+    const preflight_dir_conf *conf = d->conf;
+
+    d->allowed = 1;
+    d->acao = any_origin_literal(conf) ? "*" : origin;
+    if (conf->credentials == PREFLIGHT_ON) {
+        d->acac = "true";
+    }
+}
+
+static void decide_actual(request_rec *r, preflight_decision *d,
+                          const char *origin)
+{
+    const preflight_dir_conf *conf = d->conf;
+
+    if (!origin_allowed(r, conf, origin)) {
+        deny(r, d, "cors-denied-origin", apr_psprintf(r->pool,
+             "origin '%.256s' is not in PreflightAllowOrigin", origin));
+        return;
+    }
+    allow_origin(d, origin);
+    apr_table_setn(r->subprocess_env, "PREFLIGHT", "cors-allowed");
+    if (conf->expose) {
+        d->expose_all = conf->expose->any && conf->credentials == PREFLIGHT_ON;
+        if (!d->expose_all && *conf->expose->joined) {
+            d->aceh = conf->expose->joined;
+        }
+    }
+}
+
+/* The Allow header when the method list is "*": the requested method,
+ * HEAD with GET, and OPTIONS. */
+static const char *allow_for_any(request_rec *r, const char *method)
+{
+    if (!strcmp(method, "OPTIONS")) {
+        return "OPTIONS";
+    }
+    return apr_pstrcat(r->pool, method, !strcmp(method, "GET") ? ", HEAD" : "",
+                       ", OPTIONS", NULL);
+}
+
+static int echoes_wildcard(const preflight_dir_conf *conf,
+                           const preflight_list *l)
+{
+    return l->any && (conf->credentials == PREFLIGHT_ON || l->excluded);
+}
+
+static void decide_preflight(request_rec *r, preflight_decision *d,
+                             const char *origin)
+{
+    const preflight_dir_conf *conf = d->conf;
+    const char *method = apr_table_get(r->headers_in,
+                                       "Access-Control-Request-Method");
+    const char *req_headers = apr_table_get(r->headers_in,
+                                            "Access-Control-Request-Headers");
+    const char *pna = apr_table_get(r->headers_in,
+                                    "Access-Control-Request-Private-Network");
+    const char *bad;
+    apr_size_t bad_len;
+    int count = 0, echo_method = 0, echo_headers = 0;
+
+    d->vary = "Origin";
+    if (!origin_allowed(r, conf, origin)) {
+        deny(r, d, "preflight-denied-origin", apr_psprintf(r->pool,
+             "origin '%.256s' is not in PreflightAllowOrigin", origin));
+        return;
+    }
+    if (!preflight_method_allowed(conf->methods, method)) {
+        deny(r, d, "preflight-denied-method", apr_psprintf(r->pool,
+             "method '%.64s' is not in PreflightAllowMethods (methods compare "
+             "case-sensitively)", method));
+        return;
+    }
+    if (req_headers) {
+        switch (preflight_request_headers_check(conf->headers, req_headers,
+                                                &bad, &bad_len, &count)) {
+        case PREFLIGHT_HEADERS_OK:
+            break;
+        case PREFLIGHT_HEADERS_DENIED:
+            deny(r, d, "preflight-denied-header", apr_psprintf(r->pool,
+                 "header '%.*s' is not in PreflightAllowHeaders%s",
+                 (int)bad_len, bad, bad_len == 13 && !strncasecmp(bad,
+                 "authorization", 13) ? " (* never covers Authorization)" : ""));
+            return;
+        default:
+            deny(r, d, "preflight-denied-header",
+                 "Access-Control-Request-Headers is not a list of at most "
+                 "256 header names");
+            return;
+        }
+    }
+
+    allow_origin(d, origin);
+    apr_table_setn(r->subprocess_env, "PREFLIGHT", "preflight-allowed");
+    if (!conf->methods) {
+        d->acam = "GET, HEAD, POST";
+        d->allow = "GET, HEAD, POST, OPTIONS";
+    }
+    else if (conf->methods->any) {
+        echo_method = echoes_wildcard(conf, conf->methods);
+        d->acam = echo_method ? method : conf->methods->joined;
+        d->allow = allow_for_any(r, method);
+    }
+    else {
+        d->acam = conf->methods->joined;
+        d->allow = conf->methods->allow;
+    }
+    if (count > 0) {
+        echo_headers = echoes_wildcard(conf, conf->headers);
+        d->acah = echo_headers ? req_headers : conf->headers->joined;
+    }
+    d->acma = conf->max_age_value;
+    if (pna && !strcasecmp(pna, "true")) {
+        if (conf->private_network == PREFLIGHT_ON) {
+            d->acapn = "true";
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "preflight for %s asks "
+                          "for private network access, which "
+                          "PreflightAllowPrivateNetwork does not allow", r->uri);
+        }
+    }
+    if (echo_method || echo_headers) {
+        d->vary = echo_method && echo_headers
+            ? "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+            : echo_method ? "Origin, Access-Control-Request-Method"
+                          : "Origin, Access-Control-Request-Headers";
+    }
+    if (conf->passthrough == PREFLIGHT_ON) {
+        d->allow = NULL;        /* the handler answers OPTIONS with its own */
+    }
+}
+
+static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf)
+{
+    preflight_decision *d = apr_pcalloc(r->pool, sizeof(*d));
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+
+    d->conf = conf;
+    if (!origin) {
+        d->kind = PREFLIGHT_NO_ORIGIN;
+        if (any_origin_literal(conf)) {
+            allow_origin(d, "*");
+            d->aceh = conf->expose && *conf->expose->joined ? conf->expose->joined : NULL;
+        }
+        else {
+            d->vary = "Origin";
+        }
+        return d;
+    }
+    if (is_preflight(r)) {
+        d->kind = PREFLIGHT_PREFLIGHT;
+        decide_preflight(r, d, origin);
+        return d;
+    }
+    d->kind = PREFLIGHT_ACTUAL;
+    if (!any_origin_literal(conf)) {
+        d->vary = "Origin";
+    }
+    decide_actual(r, d, origin);
+    return d;
+}
+
+/* The decision for this request, made once. An ErrorDocument request is
+ * answered for the request that failed, under that request's policy. */
+static preflight_decision *decision_for(request_rec *r, int create)
+{
+    const preflight_dir_conf *conf;
+    preflight_decision *d;
+
+    if (r->main) {
+        return NULL;
+    }
+    if (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
+        return decision_for(r->prev, create);
+    }
+    d = ap_get_module_config(r->request_config, &preflight_module);
+    if (d || !create || !(conf = in_scope(r))) {
+        return d;
+    }
+    d = decide(r, conf);
+    ap_set_module_config(r->request_config, &preflight_module, d);
+    return d;
+}
+
+static int is_safelisted_or_owned(const char *name)
+{
+    int i;
+
+    if (!strncasecmp(name, "Access-Control-", 15) || !strcasecmp(name, "Set-Cookie")) {
+        return 1;
+    }
+    for (i = 0; safelisted_response_headers[i]; i++) {
+        if (!strcasecmp(name, safelisted_response_headers[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    apr_hash_t *seen;
+    apr_array_header_t *names;
+} expose_collector;
+
+static int collect_name(void *ctx, const char *name, const char *value)
+{
+    expose_collector *c = ctx;
+    char *lower;
+
+    if (is_safelisted_or_owned(name)) {
+        return 1;
+    }
+    lower = apr_pstrdup(c->p, name);
+    ap_str_tolower(lower);
+    if (!apr_hash_get(c->seen, lower, APR_HASH_KEY_STRING)) {
+        apr_hash_set(c->seen, lower, APR_HASH_KEY_STRING, name);
+        if (c->names->nelts) {
+            APR_ARRAY_PUSH(c->names, const char *) = ", ";
+        }
+        APR_ARRAY_PUSH(c->names, const char *) = name;
+    }
+    return 1;
+}
+
+/* Fetch ignores a literal "*" in Access-Control-Expose-Headers when
+ * credentials are on, so name the response's headers instead. */
+static const char *expose_response_headers(request_rec *r,
+                                           const preflight_list *expose)
+{
+    expose_collector c;
+    int i;
+
+    c.p = r->pool;
+    c.seen = apr_hash_make(r->pool);
+    c.names = apr_array_make(r->pool, 16, sizeof(const char *));
+    for (i = 0; i < expose->items->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(expose->items, i, const char *);
+        collect_name(&c, name, NULL);
+    }
+    apr_table_do(collect_name, &c, r->headers_out, NULL);
+    apr_table_do(collect_name, &c, r->err_headers_out, NULL);
+    return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
+}
+
+/* Writes the decision into err_headers_out, which survives error responses
+ * and ErrorDocument redirects, after removing every Access-Control-* value
+ * that anyone else set: proxies replace headers_out, CGI merges into
+ * err_headers_out, and either would otherwise give two values. Idempotent:
+ * fixups calls it, the output filter calls it again. */
+static void set_headers(request_rec *r, preflight_decision *d)
+{
+    apr_table_t *out = r->err_headers_out;
+    int i, speaks;
+
+    for (i = 0; owned_headers[i]; i++) {
+        apr_table_unset(r->headers_out, owned_headers[i]);
+        apr_table_unset(out, owned_headers[i]);
+    }
+    /* A preflight that the module did not answer (refused by access control
+     * first) must not look allowed. */
+    speaks = d->allowed && !(d->kind == PREFLIGHT_PREFLIGHT && !d->answered
+                             && d->conf->passthrough != PREFLIGHT_ON);
+    if (speaks) {
+        apr_table_setn(out, "Access-Control-Allow-Origin", d->acao);
+        if (d->acac)  apr_table_setn(out, "Access-Control-Allow-Credentials", d->acac);
+        if (d->acam)  apr_table_setn(out, "Access-Control-Allow-Methods", d->acam);
+        if (d->acah)  apr_table_setn(out, "Access-Control-Allow-Headers", d->acah);
+        if (d->acapn) apr_table_setn(out, "Access-Control-Allow-Private-Network", d->acapn);
+        if (d->acma)  apr_table_setn(out, "Access-Control-Max-Age", d->acma);
+        if (d->expose_all) {
+            d->aceh = expose_response_headers(r, d->conf->expose);
+        }
+        if (d->aceh)  apr_table_setn(out, "Access-Control-Expose-Headers", d->aceh);
+        if (d->allow && d->answered) {
+            apr_table_setn(out, "Allow", d->allow);
+        }
+    }
+    if (d->vary && !d->vary_done) {
+        /* merged, not set: the core folds Vary tokens case-insensitively */
+        apr_table_mergen(out, "Vary", d->vary);
+        d->vary_done = 1;
+    }
+}
+
+static int preflight_skip_authn(request_rec *r)
+{
+    if (r->main || !in_scope(r) || !is_preflight(r)) {
+        return DECLINED;
+    }
+    /* Browsers never send credentials on a preflight. Returning OK here,
+     * after mod_authz_core found that a user is needed, skips authn and
+     * authz for this request only; host-based rules already ran. */
+    return OK;
+}
+
+static int preflight_answer(request_rec *r)
+{
+    const preflight_dir_conf *conf;
+    preflight_decision *d;
+
+    if (r->main || !(conf = in_scope(r)) || !is_preflight(r)) {
+        return DECLINED;
+    }
+    d = decision_for(r, 1);
+    if (!d->allowed) {
+        d->answered = 1;
+        return HTTP_FORBIDDEN;
+    }
+    if (conf->passthrough == PREFLIGHT_ON) {
+        return DECLINED;
+    }
+    d->answered = 1;
+    set_headers(r, d);
+    if (conf->success_status == HTTP_OK) {
+        /* Returning 200 from a hook would send httpd's canned error page:
+         * finish the response here and report it done. */
+        r->status = HTTP_OK;
+        ap_set_content_length(r, 0);
+        ap_run_insert_error_filter(r);
+        return DONE;
+    }
+    return HTTP_NO_CONTENT;
+}
+
+static int preflight_fixups(request_rec *r)
+{
+    preflight_decision *d = decision_for(r, 1);
+
+    if (d) {
+        set_headers(r, d);
+    }
+    return DECLINED;
+}
+
+static void add_filter(request_rec *r, int create)
+{
+    preflight_decision *d = decision_for(r, create);
+
+    if (d) {
+        ap_add_output_filter(PREFLIGHT_FILTER, d, r, r->connection);
+    }
+}
+
+static void preflight_insert_filter(request_rec *r)
+{
+    /* Only where fixups decided: a response replayed by mod_cache's quick
+     * handler already carries what was decided when it was stored. */
+    add_filter(r, 0);
+}
+
+static void preflight_insert_error_filter(request_rec *r)
+{
+    /* Errors can come before fixups (401 from authentication): decide now. */
+    add_filter(r, 1);
+}
+
+static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    set_headers(f->r, f->ctx);
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static const command_rec preflight_cmds[] = {
+    AP_INIT_TAKE1("PreflightEngine", set_engine, NULL, OR_FILEINFO,
+                  "On to apply the CORS policy here, Off (the default) to "
+                  "leave requests alone"),
+    AP_INIT_TAKE_ARGV("PreflightAllowOrigin", set_list,
+                      (void *)PREFLIGHT_LIST_ORIGINS, OR_FILEINFO,
+                      "origins allowed: https://host[:port], "
+                      "https://*.example.com[:*], null, or *"),
+    AP_INIT_TAKE_ARGV("PreflightAllowMethods", set_list,
+                      (void *)PREFLIGHT_LIST_METHODS, OR_FILEINFO,
+                      "methods a preflight may ask for, or *"),
+    AP_INIT_TAKE_ARGV("PreflightAllowHeaders", set_list,
+                      (void *)PREFLIGHT_LIST_HEADERS, OR_FILEINFO,
+                      "request headers a preflight may ask for, or *"),
+    AP_INIT_TAKE_ARGV("PreflightExposeHeaders", set_list,
+                      (void *)PREFLIGHT_LIST_EXPOSE, OR_FILEINFO,
+                      "response headers scripts may read, or *"),
+    AP_INIT_FLAG("PreflightAllowCredentials", set_credentials, NULL, OR_FILEINFO,
+                 "On to let cross-origin requests carry cookies and "
+                 "credentials"),
+    AP_INIT_TAKE1("PreflightMaxAge", set_max_age, NULL, OR_FILEINFO,
+                  "seconds a browser may cache a preflight answer, 0-86400"),
+    AP_INIT_FLAG("PreflightAllowPrivateNetwork", set_flag,
+                 (void *)APR_OFFSETOF(preflight_dir_conf, private_network),
+                 OR_FILEINFO,
+                 "On to answer Private Network Access preflights"),
+    AP_INIT_TAKE1("PreflightSuccessStatus", set_success_status, NULL, OR_FILEINFO,
+                  "status of an allowed preflight: 200 or 204 (default)"),
+    AP_INIT_FLAG("PreflightPassthrough", set_flag,
+                 (void *)APR_OFFSETOF(preflight_dir_conf, passthrough),
+                 OR_FILEINFO,
+                 "On to let an allowed preflight reach the content handler"),
+    { NULL }
+};
+
+static void preflight_register_hooks(apr_pool_t *p)
+{
+    static const char * const after_authz[] = { "mod_authz_core.c", NULL };
+
+    ap_hook_post_config(preflight_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Registered through check_access_ex so that sub-requests with the same
+     * configuration still skip access checks (AP_AUTH_INTERNAL_PER_CONF). */
+    ap_hook_check_access_ex(preflight_skip_authn, after_authz, NULL,
+                            APR_HOOK_LAST, AP_AUTH_INTERNAL_PER_CONF);
+    /* After access control, before fixups: mod_dir (fixups) and mod_proxy
+     * (handler) would otherwise act on the preflight first. */
+    ap_hook_type_checker(preflight_answer, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_fixups(preflight_fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    /* REALLY_LAST: filters of one type run in insertion order, and ours has
+     * to come after mod_headers' (LAST) to have the final word. */
+    ap_hook_insert_filter(preflight_insert_filter, NULL, NULL, APR_HOOK_REALLY_LAST);
+    ap_hook_insert_error_filter(preflight_insert_error_filter, NULL, NULL,
+                                APR_HOOK_REALLY_LAST);
+    /* CONTENT_SET: before the header filter, and before CACHE_SAVE so a
+     * cached copy keeps the module's headers. */
+    ap_register_output_filter(PREFLIGHT_FILTER, preflight_out_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+}
+
+AP_DECLARE_MODULE(preflight) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_config,          /* create per-directory config */
+    merge_dir_config,           /* merge per-directory config */
+    create_server_config,       /* create per-server config */
+    NULL,                       /* merge per-server config */
+    preflight_cmds,             /* directives */
+    preflight_register_hooks    /* register hooks */
+};

@@ -1,0 +1,633 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * preflight_policy.c: origin parsing and matching, token lists, the
+ * splitting of Access-Control-Request-Headers. APR only, no httpd, so that
+ * t/unit/ can test it on its own and so that nothing here can log or reach a
+ * request: it decides, mod_preflight.c acts.
+ *
+ * The locale is never consulted: every character class below is ASCII.
+ */
+
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "preflight_policy.h"
+
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define TO_LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (char)((c) - 'A' + 'a') : (c))
+
+static int is_scheme_char(char c)
+{
+    return IS_ALPHA(c) || IS_DIGIT(c) || c == '+' || c == '-' || c == '.';
+}
+
+static int is_host_char(char c)
+{
+    return IS_ALPHA(c) || IS_DIGIT(c) || c == '-' || c == '_';
+}
+
+static int is_tchar(char c)
+{
+    return IS_ALPHA(c) || IS_DIGIT(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+int preflight_is_token(const char *s, apr_size_t len)
+{
+    apr_size_t i;
+
+    if (len == 0) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        if (!is_tchar(s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A DNS-style host: labels of letters, digits, '-' and '_' (browsers send
+ * underscores), no empty label, so no leading, trailing or double dot. */
+static const char *check_host(const char *h, apr_size_t len)
+{
+    apr_size_t i, label = 0;
+
+    if (len == 0) {
+        return "an origin needs a host";
+    }
+    if (len > 253) {
+        return "not a valid host name: longer than 253 bytes";
+    }
+    for (i = 0; i < len; i++) {
+        if (h[i] == '.') {
+            if (label == 0) {
+                return "not a valid host name: empty label (leading, trailing or double dot)";
+            }
+            label = 0;
+        }
+        else if ((unsigned char)h[i] >= 0x80) {
+            return "not a valid host name: write an international name in its ASCII (xn--) form";
+        }
+        else if (h[i] == '*') {
+            return "a wildcard is allowed only as the whole first label, as in https://*.example.com";
+        }
+        else if (!is_host_char(h[i])) {
+            return "not a valid host name";
+        }
+        else if (++label > 63) {
+            return "not a valid host name: a label is longer than 63 bytes";
+        }
+    }
+    if (label == 0) {
+        return "not a valid host name: empty label (leading, trailing or double dot)";
+    }
+    return NULL;
+}
+
+static const char *check_ipv6(const char *h, apr_size_t len)
+{
+    apr_size_t i;
+
+    /* "[" ... "]" with hex digits, colons and dots (embedded IPv4) */
+    if (len < 4 || h[len - 1] != ']') {
+        return "not a valid IPv6 address";
+    }
+    for (i = 1; i < len - 1; i++) {
+        char c = h[i];
+        if (!(IS_DIGIT(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+              || c == ':' || c == '.')) {
+            return "not a valid IPv6 address";
+        }
+    }
+    return NULL;
+}
+
+static const char *parse_port(const char *p, const char *end, int patterns,
+                              int *port)
+{
+    apr_size_t n = end - p;
+    apr_size_t i;
+    long v = 0;
+
+    if (patterns && n == 1 && *p == '*') {
+        *port = PREFLIGHT_PORT_ANY;
+        return NULL;
+    }
+    if (n == 0 || n > 5 || *p == '0') {
+        return "not a valid port (1-65535, no leading zero)";
+    }
+    for (i = 0; i < n; i++) {
+        if (!IS_DIGIT(p[i])) {
+            return "not a valid port (1-65535, no leading zero)";
+        }
+        v = v * 10 + (p[i] - '0');
+    }
+    if (v > 65535) {
+        return "not a valid port (1-65535, no leading zero)";
+    }
+    *port = (int)v;
+    return NULL;
+}
+
+static int is_default_port(const char *scheme, apr_size_t len, int port)
+{
+    if (len == 4 && memcmp(scheme, "http", 4) == 0) {
+        return port == 80;
+    }
+    if (len == 5 && memcmp(scheme, "https", 5) == 0) {
+        return port == 443;
+    }
+    return 0;
+}
+
+const char *preflight_origin_parse(const char *s, int patterns,
+                                   preflight_origin *o)
+{
+    const char *p, *auth, *end, *host, *host_end;
+    apr_size_t len, scheme_len, host_len, i, k;
+    const char *why;
+    int wildcard = 0, port = PREFLIGHT_PORT_DEFAULT;
+
+    for (len = 0; s[len] != '\0'; len++) {
+        if (len >= PREFLIGHT_ORIGIN_MAX) {
+            return "longer than 512 bytes";
+        }
+    }
+    if (len == 0) {
+        return "empty";
+    }
+
+    for (p = s; is_scheme_char(*p); p++)
+        ;
+    if (!IS_ALPHA(s[0]) || p[0] != ':' || p[1] != '/' || p[2] != '/') {
+        return "an origin needs a scheme, as in https://host";
+    }
+    scheme_len = p - s;
+
+    auth = p + 3;
+    end = auth + strcspn(auth, "/?#");
+    switch (*end) {
+    case '/': return "an origin has no path (not even a trailing '/')";
+    case '?': return "an origin has no query";
+    case '#': return "an origin has no fragment";
+    }
+    if (memchr(auth, '@', end - auth)) {
+        return "an origin has no userinfo (user@ or user:password@)";
+    }
+
+    host = auth;
+    if (*host == '[') {
+        host_end = memchr(host, ']', end - host);
+        host_end = host_end ? host_end + 1 : end;
+        if ((why = check_ipv6(host, host_end - host))) {
+            return why;
+        }
+    }
+    else {
+        host_end = memchr(host, ':', end - host);
+        if (!host_end) {
+            host_end = end;
+        }
+        if (patterns && host_end - host >= 2 && host[0] == '*' && host[1] == '.') {
+            wildcard = 1;
+            host += 1;       /* keep the dot: ".example.com" */
+            if ((why = check_host(host + 1, host_end - host - 1))) {
+                return why;
+            }
+        }
+        else if ((why = check_host(host, host_end - host))) {
+            return why;
+        }
+    }
+    if (host_end < end) {
+        if (*host_end != ':') {
+            return "not a valid host name";
+        }
+        if ((why = parse_port(host_end + 1, end, patterns, &port))) {
+            return why;
+        }
+    }
+    /* Normalize into the key: lower case, no default port. */
+    k = 0;
+    for (i = 0; i < scheme_len; i++) {
+        o->key[k++] = TO_LOWER(s[i]);
+    }
+    o->scheme_len = scheme_len;
+    memcpy(o->key + k, "://", 3);
+    k += 3;
+    if (wildcard) {
+        o->key[k++] = '*';
+    }
+    host_len = host_end - host;
+    o->host_off = k;
+    for (i = 0; i < host_len; i++) {
+        o->key[k++] = TO_LOWER(host[i]);
+    }
+    o->host_len = host_len;
+    if (port > 0 && is_default_port(o->key, scheme_len, port)) {
+        port = PREFLIGHT_PORT_DEFAULT;
+    }
+    if (port == PREFLIGHT_PORT_ANY) {
+        memcpy(o->key + k, ":*", 2);
+        k += 2;
+    }
+    else if (port > 0) {
+        k += apr_snprintf(o->key + k, sizeof(o->key) - k, ":%d", port);
+    }
+    o->key[k] = '\0';
+    o->key_len = k;
+    o->port = port;
+    o->wildcard = wildcard;
+    return NULL;
+}
+
+/* The lookup key of an item: header names fold case, the rest is exact
+ * (origins are normalized already, methods are case-sensitive). */
+static const char *item_key(apr_pool_t *p, preflight_list_kind kind,
+                            const char *item)
+{
+    if (kind == PREFLIGHT_LIST_HEADERS || kind == PREFLIGHT_LIST_EXPOSE) {
+        char *k = apr_pstrdup(p, item);
+        char *c;
+        for (c = k; *c; c++) {
+            *c = TO_LOWER(*c);
+        }
+        return k;
+    }
+    return item;
+}
+
+static int all_letters(const char *s)
+{
+    for (; *s; s++) {
+        if (!IS_ALPHA(*s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const char *preflight_item_check(apr_pool_t *p, preflight_list_kind kind,
+                                 const char *item, const char **out)
+{
+    preflight_origin o;
+    const char *why;
+
+    if (strchr(item, ',')) {
+        return "list items are separated by spaces, not commas";
+    }
+    *out = item;
+    switch (kind) {
+    case PREFLIGHT_LIST_ORIGINS:
+        if (strcmp(item, "null") == 0) {
+            return NULL;
+        }
+        if (!strstr(item, "://") && *item && all_letters(item)) {
+            return "unknown keyword; expected an origin (https://host), "
+                   "a wildcard pattern (https://*.example.com), null or *";
+        }
+        if ((why = preflight_origin_parse(item, 1, &o))) {
+            return why;
+        }
+        *out = apr_pstrmemdup(p, o.key, o.key_len);
+        return NULL;
+    case PREFLIGHT_LIST_METHODS:
+        return preflight_is_token(item, strlen(item))
+               ? NULL : "not a valid method token (RFC 9110)";
+    default:
+        return preflight_is_token(item, strlen(item))
+               ? NULL : "not a valid header name (RFC 9110 token)";
+    }
+}
+
+static int list_has(const apr_array_header_t *items, apr_pool_t *p,
+                    preflight_list_kind kind, const char *item)
+{
+    const char *key = item_key(p, kind, item);
+    int i;
+
+    for (i = 0; i < items->nelts; i++) {
+        if (strcmp(item_key(p, kind, APR_ARRAY_IDX(items, i, const char *)),
+                   key) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void add_pattern(preflight_list *l, const char *item)
+{
+    preflight_origin o;
+    preflight_pattern *pat;
+
+    if (preflight_origin_parse(item, 1, &o)) {
+        return;                 /* checked when configured */
+    }
+    pat = apr_array_push(l->patterns);
+    pat->scheme = item;
+    pat->scheme_len = o.scheme_len;
+    pat->host = item + o.host_off + (o.wildcard ? 1 : 0);
+    pat->host_len = o.host_len;
+    pat->wildcard = o.wildcard;
+    pat->port = o.port;
+}
+
+/* apr_array_pstrcat joins with a single character; the headers we send use
+ * ", " as httpd's own lists do. */
+static const char *join_items(apr_pool_t *p, const apr_array_header_t *items,
+                              int any)
+{
+    apr_array_header_t *parts = apr_array_make(p, items->nelts * 2 + 1,
+                                               sizeof(const char *));
+    int i;
+
+    if (any) {
+        APR_ARRAY_PUSH(parts, const char *) = "*";
+    }
+    for (i = 0; i < items->nelts; i++) {
+        if (parts->nelts) {
+            APR_ARRAY_PUSH(parts, const char *) = ", ";
+        }
+        APR_ARRAY_PUSH(parts, const char *) = APR_ARRAY_IDX(items, i, const char *);
+    }
+    return apr_array_pstrcat(p, parts, '\0');
+}
+
+/* The Allow header of a preflight answer: the methods, HEAD where GET is,
+ * and OPTIONS, each once. */
+static const char *join_methods_allow(apr_pool_t *p,
+                                      const apr_array_header_t *items)
+{
+    apr_array_header_t *allow = apr_array_copy(p, items);
+
+    if (list_has(allow, p, PREFLIGHT_LIST_METHODS, "GET")
+        && !list_has(allow, p, PREFLIGHT_LIST_METHODS, "HEAD")) {
+        APR_ARRAY_PUSH(allow, const char *) = "HEAD";
+    }
+    if (!list_has(allow, p, PREFLIGHT_LIST_METHODS, "OPTIONS")) {
+        APR_ARRAY_PUSH(allow, const char *) = "OPTIONS";
+    }
+    return join_items(p, allow, 0);
+}
+
+preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
+                                    const apr_array_header_t *items, int any)
+{
+    preflight_list *l = apr_pcalloc(p, sizeof(*l));
+    int i;
+
+    l->kind = kind;
+    l->any = any;
+    l->items = apr_array_make(p, items->nelts + 1, sizeof(const char *));
+    l->set = apr_hash_make(p);
+    l->patterns = apr_array_make(p, 1, sizeof(preflight_pattern));
+    for (i = 0; i < items->nelts; i++) {
+        const char *item = APR_ARRAY_IDX(items, i, const char *);
+        const char *key = item_key(p, kind, item);
+
+        if (apr_hash_get(l->set, key, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        APR_ARRAY_PUSH(l->items, const char *) = item;
+        if (kind == PREFLIGHT_LIST_ORIGINS && strchr(item, '*')) {
+            add_pattern(l, item);
+        }
+        apr_hash_set(l->set, key, APR_HASH_KEY_STRING, item);
+        if (kind == PREFLIGHT_LIST_ORIGINS && strncmp(item, "http://", 7) == 0) {
+            l->has_http = 1;
+        }
+    }
+    l->joined = join_items(p, l->items, any);
+    if (kind == PREFLIGHT_LIST_METHODS && l->items->nelts) {
+        l->allow = join_methods_allow(p, l->items);
+    }
+    return l;
+}
+
+preflight_list *preflight_list_default(apr_pool_t *p, preflight_list_kind kind)
+{
+    apr_array_header_t *items = apr_array_make(p, 3, sizeof(const char *));
+
+    if (kind == PREFLIGHT_LIST_METHODS) {
+        APR_ARRAY_PUSH(items, const char *) = "GET";
+        APR_ARRAY_PUSH(items, const char *) = "HEAD";
+        APR_ARRAY_PUSH(items, const char *) = "POST";
+    }
+    return preflight_list_make(p, kind, items, 0);
+}
+
+static void remove_item(apr_pool_t *p, apr_array_header_t *items,
+                        preflight_list_kind kind, const char *item)
+{
+    const char *key = item_key(p, kind, item);
+    int i, j;
+
+    for (i = 0, j = 0; i < items->nelts; i++) {
+        const char *it = APR_ARRAY_IDX(items, i, const char *);
+        if (strcmp(item_key(p, kind, it), key) != 0) {
+            APR_ARRAY_IDX(items, j++, const char *) = it;
+        }
+    }
+    items->nelts = j;
+}
+
+preflight_list *preflight_list_edit(apr_pool_t *p, preflight_list_kind kind,
+                                    const preflight_list *base,
+                                    const apr_array_header_t *edits)
+{
+    apr_array_header_t *items;
+    apr_hash_t *excluded = NULL;
+    preflight_list *l;
+    int any, i;
+
+    if (!base) {
+        base = preflight_list_default(p, kind);
+    }
+    items = apr_array_copy(p, base->items);
+    any = base->any;
+    if (base->excluded) {
+        excluded = apr_hash_copy(p, base->excluded);
+    }
+    for (i = 0; i < edits->nelts; i++) {
+        const preflight_edit *e = &APR_ARRAY_IDX(edits, i, preflight_edit);
+        const char *key = item_key(p, kind, e->item);
+
+        if (strcmp(e->item, "*") == 0) {
+            any = (e->op == '+');
+            excluded = NULL;
+        }
+        else if (e->op == '+') {
+            if (!list_has(items, p, kind, e->item)) {
+                APR_ARRAY_PUSH(items, const char *) = e->item;
+            }
+            if (excluded) {
+                apr_hash_set(excluded, key, APR_HASH_KEY_STRING, NULL);
+            }
+        }
+        else {
+            remove_item(p, items, kind, e->item);
+            if (any) {
+                if (!excluded) {
+                    excluded = apr_hash_make(p);
+                }
+                apr_hash_set(excluded, key, APR_HASH_KEY_STRING, e->item);
+            }
+        }
+    }
+    l = preflight_list_make(p, kind, items, any);
+    if (excluded && apr_hash_count(excluded)) {
+        l->excluded = excluded;
+    }
+    return l;
+}
+
+static int pattern_matches(const preflight_pattern *pat,
+                           const preflight_origin *o)
+{
+    const char *host = o->key + o->host_off;
+
+    if (pat->scheme_len != o->scheme_len
+        || memcmp(pat->scheme, o->key, o->scheme_len) != 0) {
+        return 0;
+    }
+    if (pat->port != PREFLIGHT_PORT_ANY && pat->port != o->port) {
+        return 0;
+    }
+    if (!pat->wildcard) {
+        return pat->host_len == o->host_len
+               && memcmp(pat->host, host, o->host_len) == 0;
+    }
+    /* ".example.com" must end the host with at least one label before it;
+     * host validation already excluded empty labels. */
+    return o->host_len > pat->host_len
+           && memcmp(host + o->host_len - pat->host_len, pat->host,
+                     pat->host_len) == 0;
+}
+
+int preflight_origin_allowed(const preflight_list *origins, const char *value)
+{
+    preflight_origin o;
+    const char *key;
+    int i;
+
+    if (!origins) {
+        return 0;
+    }
+    if (origins->any && !origins->excluded) {
+        return 1;           /* answered with "*": nothing is reflected */
+    }
+    if (strcmp(value, "null") == 0) {
+        key = "null";
+    }
+    else if (preflight_origin_parse(value, 0, &o) == NULL) {
+        key = o.key;
+    }
+    else {
+        return 0;
+    }
+    if (origins->any) {
+        return apr_hash_get(origins->excluded, key, APR_HASH_KEY_STRING) == NULL;
+    }
+    if (apr_hash_get(origins->set, key, APR_HASH_KEY_STRING)) {
+        return 1;
+    }
+    if (key == o.key) {
+        for (i = 0; i < origins->patterns->nelts; i++) {
+            if (pattern_matches(&APR_ARRAY_IDX(origins->patterns, i,
+                                               preflight_pattern), &o)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int preflight_method_allowed(const preflight_list *methods, const char *value)
+{
+    if (!preflight_is_token(value, strlen(value))) {
+        return 0;
+    }
+    if (!methods) {
+        return strcmp(value, "GET") == 0 || strcmp(value, "HEAD") == 0
+               || strcmp(value, "POST") == 0;
+    }
+    if (methods->any) {
+        return !methods->excluded
+               || !apr_hash_get(methods->excluded, value, APR_HASH_KEY_STRING);
+    }
+    return apr_hash_get(methods->set, value, APR_HASH_KEY_STRING) != NULL;
+}
+
+static int header_name_allowed(const preflight_list *headers, const char *lower)
+{
+    if (!headers) {
+        return 0;
+    }
+    if (apr_hash_get(headers->set, lower, APR_HASH_KEY_STRING)) {
+        return 1;
+    }
+    /* Fetch: the "*" wildcard never covers Authorization. */
+    if (headers->any && strcmp(lower, "authorization") != 0) {
+        return !headers->excluded
+               || !apr_hash_get(headers->excluded, lower, APR_HASH_KEY_STRING);
+    }
+    return 0;
+}
+
+preflight_headers_verdict preflight_request_headers_check(
+    const preflight_list *headers, const char *value,
+    const char **bad, apr_size_t *bad_len, int *count)
+{
+    char lower[PREFLIGHT_HEADER_NAME_MAX + 1];
+    const char *s = value;
+    int items = 0;
+
+    *count = 0;
+    *bad = NULL;
+    *bad_len = 0;
+    for (;;) {
+        const char *name, *end;
+        apr_size_t len, i;
+
+        if (++items > PREFLIGHT_REQUEST_HEADERS_MAX) {
+            return PREFLIGHT_HEADERS_MALFORMED;
+        }
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        name = s;
+        s += strcspn(s, ",");
+        end = s;
+        while (end > name && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+        len = end - name;
+        if (len > 0) {
+            *bad = name;
+            *bad_len = len;
+            if (len > PREFLIGHT_HEADER_NAME_MAX || !preflight_is_token(name, len)) {
+                return PREFLIGHT_HEADERS_MALFORMED;
+            }
+            for (i = 0; i < len; i++) {
+                lower[i] = TO_LOWER(name[i]);
+            }
+            lower[len] = '\0';
+            if (!header_name_allowed(headers, lower)) {
+                return PREFLIGHT_HEADERS_DENIED;
+            }
+            (*count)++;
+        }
+        if (*s == '\0') {
+            break;
+        }
+        s++;                    /* the comma */
+    }
+    *bad = NULL;
+    *bad_len = 0;
+    return PREFLIGHT_HEADERS_OK;
+}

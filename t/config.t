@@ -1,0 +1,311 @@
+use strict;
+use warnings FATAL => 'all';
+
+# Configuration errors, checked with "apache2 -t" on small throw-away
+# configurations rather than through the test server: a bad directive must stop
+# httpd at startup, which the running server cannot show.
+
+use Apache::Test;
+use Apache::TestUtil;
+use File::Temp qw(tempdir);
+
+my $httpd   = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
+my $modules = '/usr/lib/apache2/modules';
+my $so      = Apache::Test::vars('serverroot') . '/../.libs/mod_preflight.so';
+
+# Each row: directive line(s) and the expected complaint about the LAST line,
+# which is the one httpd must name. Rows run in turn in server config, in a
+# <Directory> and in a <Location>, so every kind of section sees errors.
+# item: the value the message must quote as '<item>' (a qr// when the module
+# may name either of two items, undef when httpd writes the message itself).
+# reason: keyword(s) the message must contain, in any case.
+# names: directives the message must name (default: the one on the last line).
+my @errors = (
+    # origins: parts a serialized origin never has
+    { lines => 'PreflightAllowOrigin https://a.example.com/',
+      item => 'https://a.example.com/', reason => 'path' },
+    { lines => 'PreflightAllowOrigin https://a.example.com/x',
+      item => 'https://a.example.com/x', reason => 'path' },
+    { lines => 'PreflightAllowOrigin https://a.example.com?q',
+      item => 'https://a.example.com?q', reason => 'query' },
+    { lines => 'PreflightAllowOrigin https://a.example.com#f',
+      item => 'https://a.example.com#f', reason => 'fragment' },
+    { lines => 'PreflightAllowOrigin https://u@a.example.com',
+      item => 'https://u@a.example.com', reason => 'userinfo' },
+    { lines => 'PreflightAllowOrigin https://u:p@a.example.com',
+      item => 'https://u:p@a.example.com', reason => 'userinfo' },
+    { lines => 'PreflightAllowOrigin https://ex@mple',
+      item => 'https://ex@mple', reason => 'userinfo' },
+    { lines => 'PreflightAllowOrigin a.example.com',
+      item => 'a.example.com', reason => 'scheme' },
+    { lines => 'PreflightAllowOrigin //a.example.com',
+      item => '//a.example.com', reason => 'scheme' },
+    # a bad item is reported even when it follows good ones
+    { lines => 'PreflightAllowOrigin https://ok.example.com a.example.com',
+      item => 'a.example.com', reason => 'scheme' },
+    { lines => 'PreflightAllowOrigin any',  item => 'any',  reason => 'keyword' },
+    { lines => 'PreflightAllowOrigin all',  item => 'all',  reason => 'keyword' },
+    { lines => 'PreflightAllowOrigin self', item => 'self', reason => 'keyword' },
+
+    # "*" never shares a section with other origins
+    { lines => 'PreflightAllowOrigin * https://a.example.com',
+      item => '*', reason => 'combined' },
+    { lines => 'PreflightAllowOrigin https://a.example.com *',
+      item => '*', reason => 'combined' },
+    { lines => ['PreflightAllowOrigin https://a.example.com',
+                'PreflightAllowOrigin *'],
+      item => '*', reason => 'combined' },
+    { lines => ['PreflightAllowOrigin *',
+                'PreflightAllowOrigin https://a.example.com'],
+      item => '*', reason => 'combined' },
+
+    # hosts, ports, wildcards
+    { lines => 'PreflightAllowOrigin https://a..example.com',
+      item => 'https://a..example.com', reason => 'host' },
+    { lines => 'PreflightAllowOrigin https://a.example.com.',
+      item => 'https://a.example.com.', reason => 'host' },
+    { lines => "PreflightAllowOrigin https://\xc3\xa4pp.example.com",
+      item => "https://\xc3\xa4pp.example.com", reason => 'host' },
+    { lines => 'PreflightAllowOrigin https://a.example.com:0',
+      item => 'https://a.example.com:0', reason => 'port' },
+    { lines => 'PreflightAllowOrigin https://a.example.com:65536',
+      item => 'https://a.example.com:65536', reason => 'port' },
+    { lines => 'PreflightAllowOrigin https://a.example.com:abc',
+      item => 'https://a.example.com:abc', reason => 'port' },
+    { lines => 'PreflightAllowOrigin https://a.example.com:',
+      item => 'https://a.example.com:', reason => 'port' },
+    { lines => 'PreflightAllowOrigin https://a.*.example.com',
+      item => 'https://a.*.example.com', reason => 'wildcard' },
+    { lines => 'PreflightAllowOrigin https://*example.com',
+      item => 'https://*example.com', reason => 'wildcard' },
+    { lines => 'PreflightAllowOrigin https://*',
+      item => 'https://*', reason => 'wildcard' },
+    { lines => 'PreflightAllowOrigin https://a.example.com,',
+      item => 'https://a.example.com,', reason => 'spaces' },
+
+    # methods: RFC 9110 tokens, separated by spaces
+    { lines => 'PreflightAllowMethods G(ET',  item => 'G(ET',  reason => 'method' },
+    { lines => 'PreflightAllowMethods X:Y',   item => 'X:Y',   reason => 'method' },
+    { lines => 'PreflightAllowMethods a"b',   item => 'a"b',   reason => 'method' },
+    { lines => 'PreflightAllowMethods GET, POST',
+      item => 'GET,', reason => 'spaces' },
+    { lines => 'PreflightAllowMethods GET,POST',
+      item => 'GET,POST', reason => 'spaces' },
+    { lines => 'PreflightAllowMethods GET +PUT',
+      item => qr/'(?:GET|\+PUT)'/, reason => '+ or -' },
+    { lines => 'PreflightAllowMethods -DELETE PUT',
+      item => qr/'(?:-DELETE|PUT)'/, reason => '+ or -' },
+    # repeated lines add up, so the mix is an error across lines too
+    { lines => ['PreflightAllowMethods GET', 'PreflightAllowMethods +PUT'],
+      item => qr/'(?:GET|\+PUT)'/, reason => '+ or -' },
+
+    # header names: tokens as well
+    { lines => 'PreflightAllowHeaders G(ET', item => 'G(ET', reason => 'header name' },
+    { lines => 'PreflightAllowHeaders X:Y',  item => 'X:Y',  reason => 'header name' },
+    { lines => 'PreflightAllowHeaders a"b',  item => 'a"b',  reason => 'header name' },
+    { lines => 'PreflightAllowHeaders X-A,', item => 'X-A,', reason => 'spaces' },
+    { lines => 'PreflightAllowHeaders X-A,X-B',
+      item => 'X-A,X-B', reason => 'spaces' },
+    { lines => 'PreflightAllowHeaders X-A +X-B',
+      item => qr/'(?:X-A|\+X-B)'/, reason => '+ or -' },
+    { lines => 'PreflightExposeHeaders G(ET', item => 'G(ET', reason => 'header name' },
+    { lines => 'PreflightExposeHeaders X:Y',  item => 'X:Y',  reason => 'header name' },
+    { lines => 'PreflightExposeHeaders a"b',  item => 'a"b',  reason => 'header name' },
+    { lines => 'PreflightExposeHeaders X-A,', item => 'X-A,', reason => 'spaces' },
+    { lines => 'PreflightExposeHeaders X-A,X-B',
+      item => 'X-A,X-B', reason => 'spaces' },
+    { lines => 'PreflightExposeHeaders X-A +X-B',
+      item => qr/'(?:X-A|\+X-B)'/, reason => '+ or -' },
+
+    # max-age: 0 to 86400 seconds
+    { lines => 'PreflightMaxAge -1',    item => '-1',    reason => '86400' },
+    { lines => 'PreflightMaxAge 86401', item => '86401', reason => '86400' },
+    { lines => 'PreflightMaxAge abc',   item => 'abc',   reason => '86400' },
+    { lines => 'PreflightMaxAge 10s',   item => '10s',   reason => '86400' },
+    { lines => 'PreflightMaxAge ""',    item => '',      reason => '86400' },
+
+    { lines => 'PreflightEngine maybe', item => 'maybe', reason => 'On or Off' },
+    { lines => 'PreflightSuccessStatus 201', item => '201', reason => '200 or 204' },
+    # a plain flag: httpd's own message
+    { lines => 'PreflightAllowCredentials yes', item => undef,
+      reason => 'must be On or Off' },
+
+    # any origin with credentials is the classic CORS hole (Fetch forbids it)
+    { lines => ['PreflightAllowOrigin *', 'PreflightAllowCredentials On'],
+      item => undef, reason => [],
+      names => [qw(PreflightAllowOrigin PreflightAllowCredentials)] },
+    { lines => ['PreflightAllowCredentials On', 'PreflightAllowOrigin *'],
+      item => undef, reason => [],
+      names => [qw(PreflightAllowOrigin PreflightAllowCredentials)] },
+);
+
+# Each row: lines that must pass "apache2 -t". warns: text a warning line must
+# name; quiet: text no line may name (the same check on a config that must
+# not warn, so the warning check cannot pass by accident).
+my @accepted = (
+    { lines => 'PreflightMaxAge 0' },
+    { lines => 'PreflightMaxAge 86400' },
+    { lines => ['PreflightAllowOrigin http://app.example.com https://b.example.com',
+                'PreflightAllowCredentials On'],
+      warns => 'http://app.example.com', quiet => 'https://b.example.com' },
+    { lines => ['PreflightAllowCredentials On',
+                'PreflightAllowOrigin https://app.example.com'],
+      quiet => 'https://app.example.com' },
+    # "*" and credentials from different sections meet only in a merge, which
+    # the module answers at run time (README): not a configuration error.
+    { lines => ['PreflightAllowOrigin *',
+                '<Location /inner>', 'PreflightAllowCredentials On', '</Location>'] },
+);
+
+# Every directive, every origin form and both list editing styles.
+my $full = <<'EOF';
+PreflightEngine Off
+PreflightAllowOrigin https://app.example.com https://app.example.com:443 http://localhost:8080 https://*.example.com https://*.example.org:* https://*.example.net:8443 https://app.example.edu:* null chrome-extension://abcdefghijklmnop HTTPS://UPPER.Example.COM
+PreflightAllowOrigin https://second-line.example.com
+PreflightAllowMethods GET POST PUT DELETE PATCH
+PreflightAllowMethods PROPFIND
+PreflightAllowHeaders Content-Type X-Requested-With Authorization
+PreflightExposeHeaders X-Total-Count ETag
+PreflightAllowCredentials Off
+PreflightMaxAge 600
+PreflightAllowPrivateNetwork Off
+PreflightSuccessStatus 204
+PreflightPassthrough Off
+<Directory "@DIR@/docs">
+    PreflightEngine On
+    PreflightAllowOrigin *
+    PreflightAllowMethods *
+    PreflightAllowHeaders *
+    PreflightExposeHeaders *
+    PreflightMaxAge 0
+    PreflightSuccessStatus 200
+    PreflightPassthrough On
+    PreflightAllowPrivateNetwork On
+</Directory>
+<Location /api>
+    PreflightEngine On
+    PreflightAllowOrigin https://app.example.com https://*.example.com:*
+    PreflightAllowCredentials On
+    PreflightAllowMethods +OPTIONS -DELETE
+    PreflightAllowHeaders -Authorization +X-Token
+    PreflightExposeHeaders +X-Request-Id
+    PreflightMaxAge 86400
+</Location>
+EOF
+
+my @contexts = (
+    [server => undef, undef],
+    [directory => '<Directory "@DIR@/docs">', '</Directory>'],
+    [location => '<Location /cfg>', '</Location>'],
+);
+
+my $tests = 2;                                  # the full configuration
+for my $e (@errors) {
+    $e->{names}  ||= [ (lines($e))[-1] =~ /^(\S+)/ ];
+    $e->{reason} = [ $e->{reason} ] unless ref $e->{reason};
+    $tests += 2 + @{ $e->{names} } + (defined $e->{item}) + @{ $e->{reason} };
+}
+for my $c (@accepted) {
+    $tests += 2 + (defined $c->{warns}) + (defined $c->{quiet});
+}
+
+plan tests => $tests;
+
+t_debug("module: $so") ;
+t_debug("mod_preflight.so is missing: build it with make first") unless -f $so;
+
+my $n = 0;
+for my $e (@errors) {
+    my $ctx = $contexts[$n++ % @contexts];
+    my @body = lines($e);
+    my ($status, $out, $conf, $line) = check($ctx, @body);
+    my $what = "$ctx->[0]: " . join(' / ', @body);
+    ok t_cmp($status != 0 ? 'fails' : 'passes', 'fails', "$what: -t fails");
+    ok t_cmp(error_line($out, $conf), $line, "$what: error on line $line");
+    my $msg = error_message($out);
+    for my $name (@{ $e->{names} }) {
+        ok t_cmp($msg, qr/\b\Q$name\E\b/, "$what: message names $name");
+    }
+    if (defined $e->{item}) {
+        my $item = ref $e->{item} ? $e->{item} : qr/'\Q$e->{item}\E'/;
+        ok t_cmp($msg, $item, "$what: message quotes the value");
+    }
+    for my $reason (@{ $e->{reason} }) {
+        ok t_cmp($msg, qr/\Q$reason\E/i, "$what: message says '$reason'");
+    }
+}
+
+for my $c (@accepted) {
+    my $ctx = $contexts[$n++ % @contexts];
+    # a nested <Location> is not allowed inside a section
+    $ctx = $contexts[0] if grep /^</, lines($c);
+    my @body = lines($c);
+    my ($status, $out) = check($ctx, @body);
+    my $what = "$ctx->[0]: " . join(' / ', @body);
+    ok t_cmp($status, 0, "$what: -t passes");
+    ok t_cmp($out, qr/^Syntax OK$/m, "$what: Syntax OK");
+    if (defined $c->{warns}) {
+        my @hits = grep /\Q$c->{warns}\E/, split /\n/, $out;
+        ok t_cmp(scalar @hits, 1, "$what: one warning names $c->{warns}");
+    }
+    if (defined $c->{quiet}) {
+        my @hits = grep /\Q$c->{quiet}\E/, split /\n/, $out;
+        ok t_cmp(scalar @hits, 0, "$what: no line names $c->{quiet}");
+    }
+}
+
+{
+    my ($status, $out) = check($contexts[0], split /\n/, $full);
+    ok t_cmp($status, 0, 'full configuration: -t passes');
+    ok t_cmp($out, qr/^Syntax OK$/m, 'full configuration: Syntax OK');
+}
+
+sub lines {
+    my $e = shift;
+    return ref $e->{lines} ? @{ $e->{lines} } : ($e->{lines});
+}
+
+# Writes a configuration with @body in the given context and runs
+# "apache2 -t" on it. Returns the exit status, stdout and stderr together, the
+# file name and the line number of the last line of @body.
+sub check {
+    my ($ctx, @body) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my @conf = (
+        qq{ServerRoot "$dir"},
+        'ServerName 127.0.0.1',
+        'Listen 127.0.0.1:8529',
+        qq{PidFile "$dir/httpd.pid"},
+        qq{ErrorLog "$dir/error_log"},
+        qq{DefaultRuntimeDir "$dir"},
+        "LoadModule mpm_event_module $modules/mod_mpm_event.so",
+        "LoadModule authz_core_module $modules/mod_authz_core.so",
+        qq{LoadModule preflight_module "$so"},
+    );
+    push @conf, $ctx->[1] if defined $ctx->[1];
+    push @conf, @body;
+    my $line = @conf;
+    push @conf, $ctx->[2] if defined $ctx->[2];
+    s/\@DIR\@/$dir/g for @conf;
+
+    my $file = "$dir/httpd.conf";
+    open my $fh, '>:raw', $file or die "$file: $!";
+    print $fh map "$_\n", @conf;
+    close $fh or die "$file: $!";
+
+    my $out = qx{'$httpd' -t -f '$file' 2>&1};
+    my $status = $? >> 8;
+    t_debug("apache2 -t exit $status:\n$out");
+    return ($status, $out, $file, $line);
+}
+
+sub error_line {
+    my ($out, $file) = @_;
+    return $out =~ /Syntax error on line (\d+) of \Q$file\E:/ ? $1 : 'none';
+}
+
+# The text httpd prints after "Syntax error on line N of FILE:".
+sub error_message {
+    my $out = shift;
+    return $out =~ /Syntax error on line \d+ of [^\n]*:\n(.*)/s ? $1 : '';
+}

@@ -1,0 +1,3 @@
+#!/usr/bin/perl
+# Dies before printing any header: httpd answers 500 itself.
+exit 1;

@@ -1,0 +1,76 @@
+#!/bin/sh
+# make run / make stop: a private httpd on 127.0.0.1 with
+# conf/example.conf.in, its ServerRoot in build/run.
+set -e
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+ROOT=$SRC/build/run
+HTTPD=${HTTPD:-/usr/sbin/apache2}
+
+stop() {
+    if [ -f "$ROOT/httpd.pid" ]; then
+        pid=$(cat "$ROOT/httpd.pid")
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid"
+            i=0
+            while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+            echo "stopped httpd (pid $pid)"
+        fi
+        rm -f "$ROOT/httpd.pid"
+    fi
+}
+
+free_port() {
+    perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
+}
+
+case "$1" in
+stop) stop; exit 0 ;;
+esac
+
+stop
+mkdir -p "$ROOT"
+chmod -R a+rX conf
+API=$(free_port); PAGE=$(free_port); OTHER=$(free_port)
+while [ "$PAGE" = "$API" ]; do PAGE=$(free_port); done
+while [ "$OTHER" = "$API" ] || [ "$OTHER" = "$PAGE" ]; do OTHER=$(free_port); done
+sed -e "s|@ROOT@|$ROOT|g" -e "s|@SRC@|$SRC|g" \
+    -e "s|@MODULE@|$SRC/.libs/mod_preflight.so|g" \
+    -e "s|@API_PORT@|$API|g" -e "s|@PAGE_PORT@|$PAGE|g" -e "s|@OTHER_PORT@|$OTHER|g" \
+    conf/example.conf.in > "$ROOT/httpd.conf"
+"$HTTPD" -t -f "$ROOT/httpd.conf" -d "$ROOT"
+"$HTTPD" -f "$ROOT/httpd.conf" -d "$ROOT" -k start
+i=0
+while [ ! -s "$ROOT/httpd.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+
+A=http://127.0.0.1:$API
+cat <<MSG
+
+mod_preflight example is running (pid $(cat "$ROOT/httpd.pid"), config $ROOT/httpd.conf)
+
+  API origin            $A
+  allowed page origin   http://127.0.0.1:$PAGE/?api=$A
+  refused page origin   http://127.0.0.1:$OTHER/?api=$A
+
+Open the two pages in a browser and press the buttons, or try:
+
+  # an allowed preflight: 204 with the Access-Control-* headers
+  curl -i -X OPTIONS $A/items.cgi -H 'Origin: http://127.0.0.1:$PAGE' \\
+       -H 'Access-Control-Request-Method: PUT' \\
+       -H 'Access-Control-Request-Headers: content-type,x-token'
+
+  # a refused one: 403, no Access-Control-Allow-* header, reason in the log
+  curl -i -X OPTIONS $A/items.cgi -H 'Origin: http://127.0.0.1:$OTHER' \\
+       -H 'Access-Control-Request-Method: PUT'
+
+  # an actual request: Access-Control-Allow-Origin, -Credentials, -Expose-Headers
+  curl -i $A/items.json -H 'Origin: http://127.0.0.1:$PAGE'
+
+  # plain OPTIONS is not a preflight: httpd answers it as without the module
+  curl -i -X OPTIONS $A/items.json
+
+  tail $ROOT/access_log $ROOT/error_log   # decisions and reasons
+
+Stop it with: make stop
+MSG
