@@ -310,6 +310,8 @@ sub run_case {
     my ($c, $tag) = @_;
     my @h = @{ $c->{req} || [] };
     $h[$_] = $H{ $h[$_] } // $h[$_] for grep { $_ % 2 == 0 } 0 .. $#h;
+    t_write_file(Apache::Test::vars('documentroot') . "/$c->{write}[0]/.htaccess",
+                 $c->{write}[1]) if $c->{write};
     my $ctx = { tag => $tag, off => -s "$logs/error_log" // 0 };
     my $url = "$c->{path}?t=$tag";
     my $m = $c->{method} || 'OPTIONS';
