@@ -331,7 +331,7 @@ static void add_pattern(preflight_list *l, const char *item)
     pat = apr_array_push(l->patterns);
     pat->scheme = item;
     pat->scheme_len = o.scheme_len;
-    pat->host = item + o.host_off + (o.wildcard ? 1 : 0);
+    pat->host = item + o.host_off;
     pat->host_len = o.host_len;
     pat->wildcard = o.wildcard;
     pat->port = o.port;

@@ -10,8 +10,7 @@ use Apache::TestRequest;
 
 # Long origins that end in an allowed suffix, so only the length or shape
 # check can refuse them. httpd itself answers 400 to a header field beyond
-# LimitRequestFieldSize (8190 bytes), so the 8 KB one stays just below it and
-# the 10 KB one only shows that nothing lets it through on the way out.
+# LimitRequestFieldSize (8190 bytes), so the 8 KB one stays just below it.
 my $label  = 'a' x 50;
 my $long   = 'https://' . join('.', ($label) x 11) . '.example.com';   # ~580 bytes
 my $huge   = 'https://' . join('.', ($label) x 157) . '.example.com';  # ~8 KB
@@ -86,7 +85,6 @@ my @get = (
     [wild => 'https://u@a.example.com', 0],
     [wild => "https://\xc3\xa4pp.example.com", 0],      # non-ASCII (UTF-8)
     [wild => "https://\xe4pp.example.com", 0],          # non-ASCII (Latin-1)
-    [wild => "https://a\x7f.example.com", 0],           # DEL
     [wild => 'https://a b.example.com', 0],
     [wild => 'https://a.example.com, https://b.example.com', 0],
     [wild => ['https://a.example.com', 'https://b.example.com'], 0],
@@ -148,6 +146,17 @@ my @get = (
     [upper => 'http://app.example.com', 0],
     [upper => 'https://www.app.example.com', 0],
 
+    [upperwild => 'https://a.example.com', 1],
+    [upperwild => 'HTTPS://A.EXAMPLE.COM:443', 1],
+    [upperwild => 'https://example.com', 0],
+    [upperwild => 'https://a.example.com.evil.net', 0],
+    [upperwild => 'http://a.example.com', 0],
+
+    [upperanyport => 'https://app.example.com:8443', 1],
+    [upperanyport => 'https://APP.EXAMPLE.COM', 1],
+    [upperanyport => 'https://b.example.com:8443', 0],
+    [upperanyport => 'http://app.example.com:8443', 0],
+
     [list => 'https://app.example.com', 1],
     [list => 'http://localhost:8080', 1],
     [list => 'null', 1],
@@ -195,6 +204,8 @@ my @preflight = (
     [null => 'NULL', 0],
     [defport => 'https://app.example.com', 1],
     [upper => 'https://app.example.com', 1],
+    [upperwild => 'https://a.example.com', 1],
+    [upperanyport => 'https://app.example.com:8443', 1],
     [list => 'null', 1],
     [list => 'https://b.example.com', 0],
     [extension => 'chrome-extension://abcdefghijklmnop', 1],
@@ -202,7 +213,12 @@ my @preflight = (
     [any => 'null', 1],
 );
 
-plan tests => 3 * @get + 3 * @preflight + 2;
+# httpd refuses these before any module sees them (a field over
+# LimitRequestFieldSize; a control byte, under HttpProtocolOptions Strict):
+# nothing may add CORS headers to its 400 on the way out.
+my @bad_request = ($tenkb, "https://a\x7f.example.com");
+
+plan tests => 3 * @get + 3 * @preflight + 2 * @bad_request;
 
 for my $case (@get) {
     my ($policy, $origin, $allowed) = @$case;
@@ -224,11 +240,11 @@ for my $case (@preflight) {
     check_vary($r, 1, $what);
 }
 
-{
-    my $r = GET '/origins/wild/ok.txt', Origin => $tenkb;
-    my $what = 'GET wild, ' . describe($tenkb);
-    ok t_cmp($r->code, 400, "$what: refused by httpd's LimitRequestFieldSize");
-    check_acao($r, 'wild', $tenkb, 0, $what);
+for my $origin (@bad_request) {
+    my $r = GET '/origins/wild/ok.txt', Origin => $origin;
+    my $what = 'GET wild, ' . describe($origin);
+    ok t_cmp($r->code, 400, "$what: refused by httpd itself");
+    check_acao($r, 'wild', $origin, 0, $what);
 }
 
 sub origin_headers {

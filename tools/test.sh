@@ -17,6 +17,14 @@ if ! runuser -u nobody -- test -r t/htdocs/. 2>/dev/null; then
     exit 1
 fi
 
+# Unit tests of the pure parts first: "N passed, N failed".
+./build/test_policy | tee build/unit.log
+unit_passed=$(sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' build/unit.log)
+if [ -z "$unit_passed" ]; then
+    echo "make test: unit tests failed" >&2
+    exit 1
+fi
+
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
 status=0
 perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" -port select \
@@ -31,4 +39,5 @@ if [ -z "$tests" ] || [ "$tests" -lt 1 ]; then
     echo "make test: the suite ran no test" >&2
     exit 1
 fi
-echo "make test: $tests Apache::Test assertions passed"
+echo "make test: $unit_passed unit checks and $tests Apache::Test assertions"
+echo "$((unit_passed + tests)) passed, 0 failed"

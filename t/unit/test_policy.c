@@ -1,0 +1,400 @@
+/*
+ * Unit tests of preflight_policy.c: origin parsing and matching, token
+ * lists and their editing, Access-Control-Request-Headers splitting.
+ * No server: plain strings and an APR pool. Prints "N passed, N failed".
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "apr_general.h"
+#include "apr_strings.h"
+
+#include "../../preflight_policy.h"
+
+static int passed, failed;
+
+static void check(int ok, const char *what, const char *detail)
+{
+    if (ok) {
+        passed++;
+    }
+    else {
+        failed++;
+        printf("FAIL: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    }
+}
+
+/* Builds a list from space-separated items, as a directive would. */
+static preflight_list *list_of(apr_pool_t *p, preflight_list_kind kind,
+                               const char *spec)
+{
+    apr_array_header_t *items = apr_array_make(p, 4, sizeof(const char *));
+    char *s = apr_pstrdup(p, spec), *tok, *last;
+    int any = 0;
+
+    for (tok = apr_strtok(s, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+        const char *norm;
+        if (!strcmp(tok, "*")) {
+            any = 1;
+            continue;
+        }
+        if (preflight_item_check(p, kind, tok, &norm)) {
+            printf("bad test item %s\n", tok);
+            failed++;
+            continue;
+        }
+        APR_ARRAY_PUSH(items, const char *) = norm;
+    }
+    return preflight_list_make(p, kind, items, any);
+}
+
+static preflight_list *edited(apr_pool_t *p, preflight_list_kind kind,
+                              const preflight_list *base, const char *spec)
+{
+    apr_array_header_t *edits = apr_array_make(p, 4, sizeof(preflight_edit));
+    char *s = apr_pstrdup(p, spec), *tok, *last;
+
+    for (tok = apr_strtok(s, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+        preflight_edit *e = apr_array_push(edits);
+        e->op = tok[0];
+        if (strcmp(tok + 1, "*") == 0
+            || preflight_item_check(p, kind, tok + 1, &e->item)) {
+            e->item = tok + 1;
+        }
+    }
+    return preflight_list_edit(p, kind, base, edits);
+}
+
+typedef struct {
+    const char *policy;
+    const char *origin;
+    int allowed;
+} origin_case;
+
+static const origin_case origin_cases[] = {
+    /* exact origin */
+    { "https://app.example.com", "https://app.example.com", 1 },
+    { "https://app.example.com", "HTTPS://APP.EXAMPLE.COM", 1 },
+    { "https://app.example.com", "https://App.Example.Com", 1 },
+    { "https://app.example.com", "https://app.example.com:443", 1 },
+    { "https://app.example.com:443", "https://app.example.com", 1 },
+    { "https://app.example.com", "https://app.example.com.evil.net", 0 },
+    { "https://app.example.com", "https://evilapp.example.com", 0 },
+    { "https://app.example.com", "https://evil-example.com", 0 },
+    { "https://app.example.com", "http://app.example.com", 0 },
+    { "https://app.example.com", "https://app.example.com:8443", 0 },
+    { "https://app.example.com", "https://app.example.com:443.evil.net", 0 },
+    { "https://app.example.com", "https://u@app.example.com", 0 },
+    { "https://app.example.com", "https://app.example.com/", 0 },
+    { "https://app.example.com", "https://app.example.com/x", 0 },
+    { "https://app.example.com", "https://app.example.com?q", 0 },
+    { "https://app.example.com", "https://app.example.com#f", 0 },
+    { "https://app.example.com", "https://app.example.com.", 0 },
+    { "https://app.example.com", "", 0 },
+    { "https://app.example.com", " https://app.example.com", 0 },
+    { "https://app.example.com", "https://app.example.com ", 0 },
+    { "https://app.example.com", "https://app.example.com\r\nX: y", 0 },
+    { "https://app.example.com", "https://app.example.com, https://app.example.com", 0 },
+    { "https://app.example.com", "https://app.ex\xc3\xa4mple.com", 0 },
+    { "https://app.example.com", "null", 0 },
+    { "https://app.example.com", "*", 0 },
+    { "https://app.example.com", "app.example.com", 0 },
+    { "https://app.example.com", "https://app.example.com:0443", 0 },
+    { "https://app.example.com", "https://app.example.com:", 0 },
+    { "http://localhost:8080", "http://localhost:8080", 1 },
+    { "http://localhost:8080", "http://localhost", 0 },
+    { "http://localhost:8080", "http://localhost:80", 0 },
+    { "http://localhost:*", "http://localhost:3000", 1 },
+    { "http://localhost:*", "http://localhost", 1 },
+    { "http://localhost:*", "http://localhost.evil.net:3000", 0 },
+    { "http://[::1]:8080", "http://[::1]:8080", 1 },
+    /* wildcards */
+    { "https://*.example.com", "https://a.example.com", 1 },
+    { "https://*.example.com", "https://a.b.example.com", 1 },
+    { "https://*.example.com", "https://A.Example.COM", 1 },
+    { "https://*.example.com", "https://a.example.com:443", 1 },
+    { "https://*.example.com", "https://example.com", 0 },
+    { "https://*.example.com", "https://.example.com", 0 },
+    { "https://*.example.com", "https://a.example.com.evil.net", 0 },
+    { "https://*.example.com", "https://evilexample.com", 0 },
+    { "https://*.example.com", "https://a.evilexample.com", 0 },
+    { "https://*.example.com", "http://a.example.com", 0 },
+    { "https://*.example.com", "https://a.example.com:8443", 0 },
+    { "https://*.example.com", "https://a..example.com", 0 },
+    { "https://*.example.com:*", "https://a.example.com:8443", 1 },
+    { "https://*.example.com:*", "https://a.example.com", 1 },
+    { "https://*.example.com:*", "https://example.com:8443", 0 },
+    { "https://*.example.com:8443", "https://a.example.com:8443", 1 },
+    { "https://*.example.com:8443", "https://a.example.com", 0 },
+    /* null and any */
+    { "null", "null", 1 },
+    { "null", "NULL", 0 },
+    { "null", "null ", 0 },
+    { "null", "https://null", 0 },
+    { "*", "https://anything.example", 1 },
+    { "*", "null", 1 },
+    /* several */
+    { "https://a.example https://b.example null", "https://b.example", 1 },
+    { "https://a.example https://b.example null", "https://c.example", 0 },
+    { "chrome-extension://abcdefgh", "chrome-extension://abcdefgh", 1 },
+};
+
+static void test_origins(apr_pool_t *p)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(origin_cases) / sizeof(origin_cases[0]); i++) {
+        const origin_case *c = &origin_cases[i];
+        preflight_list *l = list_of(p, PREFLIGHT_LIST_ORIGINS, c->policy);
+        int got = preflight_origin_allowed(l, c->origin);
+        char *what = apr_psprintf(p, "origin '%s' under '%s'", c->origin, c->policy);
+        check(got == c->allowed, what, got ? "allowed" : "refused");
+    }
+}
+
+static void test_origin_edge_inputs(apr_pool_t *p)
+{
+    preflight_list *l = list_of(p, PREFLIGHT_LIST_ORIGINS,
+                                "https://app.example.com https://*.example.com");
+    char *huge = apr_palloc(p, 65537);
+    char nul[] = "https://app.example.com\0.evil.net";
+    int c;
+
+    memset(huge, 'a', 65536);
+    memcpy(huge, "https://", 8);
+    huge[65536] = '\0';
+    check(!preflight_origin_allowed(l, huge), "64 KB origin refused", NULL);
+    check(preflight_origin_allowed(l, nul), "origin read up to NUL only", NULL);
+
+    /* every control byte inside an otherwise allowed origin is refused */
+    for (c = 1; c < 32; c++) {
+        char *o = apr_psprintf(p, "https://app.%cexample.com", c);
+        check(!preflight_origin_allowed(l, o), "control byte in origin refused",
+              apr_psprintf(p, "0x%02x", c));
+    }
+    for (c = 0x80; c < 0x100; c += 0x11) {
+        char *o = apr_psprintf(p, "https://a%c.example.com", c);
+        check(!preflight_origin_allowed(l, o), "non-ASCII byte refused",
+              apr_psprintf(p, "0x%02x", c));
+    }
+    check(!preflight_origin_allowed(NULL, "https://app.example.com"),
+          "no list allows nothing", NULL);
+}
+
+typedef struct {
+    const char *item;
+    const char *reason;     /* substring of the error, NULL when valid */
+    const char *normalized;
+} config_case;
+
+static const config_case config_cases[] = {
+    { "https://app.example.com", NULL, "https://app.example.com" },
+    { "HTTPS://App.Example.COM:443", NULL, "https://app.example.com" },
+    { "http://localhost:80", NULL, "http://localhost" },
+    { "http://localhost:8080", NULL, "http://localhost:8080" },
+    { "https://*.Example.com:*", NULL, "https://*.example.com:*" },
+    { "null", NULL, "null" },
+    { "https://app.example.com/", "path", NULL },
+    { "https://app.example.com/x", "path", NULL },
+    { "https://app.example.com?q=1", "query", NULL },
+    { "https://app.example.com#top", "fragment", NULL },
+    { "https://u@app.example.com", "userinfo", NULL },
+    { "https://u:p@app.example.com", "userinfo", NULL },
+    { "app.example.com", "scheme", NULL },
+    { "//app.example.com", "scheme", NULL },
+    { "any", "keyword", NULL },
+    { "self", "keyword", NULL },
+    { "https://a..example.com", "host", NULL },
+    { "https://app.example.com.", "host", NULL },
+    { "https://\xc3\xa4pp.example.com", "host", NULL },
+    { "https://app.example.com:0", "port", NULL },
+    { "https://app.example.com:65536", "port", NULL },
+    { "https://app.example.com:abc", "port", NULL },
+    { "https://app.example.com:", "port", NULL },
+    { "https://a.*.example.com", "wildcard", NULL },
+    { "https://*example.com", "wildcard", NULL },
+    { "https://*", "wildcard", NULL },
+    { "https://app.example.com,", "commas", NULL },
+};
+
+static void test_config_items(apr_pool_t *p)
+{
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(config_cases) / sizeof(config_cases[0]); i++) {
+        const config_case *c = &config_cases[i];
+        const char *norm = NULL;
+        const char *why = preflight_item_check(p, PREFLIGHT_LIST_ORIGINS, c->item, &norm);
+        char *what = apr_psprintf(p, "configured origin '%s'", c->item);
+
+        if (c->reason) {
+            check(why && strstr(why, c->reason), what, why ? why : "accepted");
+        }
+        else {
+            check(!why && norm && !strcmp(norm, c->normalized), what,
+                  why ? why : norm);
+        }
+    }
+    check(preflight_item_check(p, PREFLIGHT_LIST_METHODS, "G(ET", &(const char *){0}) != NULL,
+          "method with ( refused", NULL);
+    check(preflight_item_check(p, PREFLIGHT_LIST_METHODS, "GET,POST", &(const char *){0}) != NULL,
+          "method list with comma refused", NULL);
+    check(preflight_item_check(p, PREFLIGHT_LIST_HEADERS, "X:Y", &(const char *){0}) != NULL,
+          "header with : refused", NULL);
+    check(preflight_item_check(p, PREFLIGHT_LIST_HEADERS, "X-Token", &(const char *){0}) == NULL,
+          "header X-Token accepted", NULL);
+}
+
+static void test_methods(apr_pool_t *p)
+{
+    preflight_list *l = list_of(p, PREFLIGHT_LIST_METHODS, "GET POST PUT");
+    preflight_list *any = list_of(p, PREFLIGHT_LIST_METHODS, "*");
+    preflight_list *e;
+
+    check(preflight_method_allowed(l, "PUT"), "PUT allowed", NULL);
+    check(!preflight_method_allowed(l, "put"), "put refused (case-sensitive)", NULL);
+    check(!preflight_method_allowed(l, "DELETE"), "DELETE refused", NULL);
+    check(!preflight_method_allowed(l, "PUT, PUT"), "repeated header refused", NULL);
+    check(!preflight_method_allowed(l, ""), "empty method refused", NULL);
+    check(!strcmp(l->joined, "GET, POST, PUT"), "methods joined", l->joined);
+    check(!strcmp(l->allow, "GET, POST, PUT, HEAD, OPTIONS"), "Allow", l->allow);
+    check(preflight_method_allowed(NULL, "POST"), "default allows POST", NULL);
+    check(!preflight_method_allowed(NULL, "PUT"), "default refuses PUT", NULL);
+    check(preflight_method_allowed(any, "PATCH"), "* allows PATCH", NULL);
+    check(!preflight_method_allowed(any, "PA TCH"), "* refuses a non-token", NULL);
+
+    e = edited(p, PREFLIGHT_LIST_METHODS, l, "+DELETE -POST +GET");
+    check(!strcmp(e->joined, "GET, PUT, DELETE"), "edited methods", e->joined);
+    e = edited(p, PREFLIGHT_LIST_METHODS, NULL, "+PUT");
+    check(!strcmp(e->joined, "GET, HEAD, POST, PUT"), "edit of the default", e->joined);
+    e = edited(p, PREFLIGHT_LIST_METHODS, any, "-DELETE");
+    check(e->any && !preflight_method_allowed(e, "DELETE")
+          && preflight_method_allowed(e, "PUT"), "* minus DELETE", NULL);
+}
+
+static void test_origin_edits(apr_pool_t *p)
+{
+    preflight_list *l = list_of(p, PREFLIGHT_LIST_ORIGINS, "https://a.example");
+    preflight_list *any = list_of(p, PREFLIGHT_LIST_ORIGINS, "*");
+    preflight_list *e = edited(p, PREFLIGHT_LIST_ORIGINS, l, "+https://b.example");
+
+    check(preflight_origin_allowed(e, "https://a.example")
+          && preflight_origin_allowed(e, "https://b.example"), "+origin adds", NULL);
+    e = edited(p, PREFLIGHT_LIST_ORIGINS, e, "-https://A.example");
+    check(!preflight_origin_allowed(e, "https://a.example"), "-origin removes", NULL);
+    e = edited(p, PREFLIGHT_LIST_ORIGINS, any, "-https://evil.example");
+    check(e->any && e->excluded && !preflight_origin_allowed(e, "https://evil.example")
+          && preflight_origin_allowed(e, "https://good.example"), "* minus one origin", NULL);
+    check(!preflight_origin_allowed(e, "https://x.example/path"),
+          "* minus one refuses malformed (it would be echoed)", NULL);
+}
+
+typedef struct {
+    const char *allowed;
+    const char *request;
+    preflight_headers_verdict verdict;
+    int count;
+} headers_case;
+
+static const headers_case headers_cases[] = {
+    { "Content-Type X-Token", "content-type,x-token", PREFLIGHT_HEADERS_OK, 2 },
+    { "Content-Type X-Token", "Content-Type, X-TOKEN", PREFLIGHT_HEADERS_OK, 2 },
+    { "Content-Type X-Token", " content-type \t,\tx-token ", PREFLIGHT_HEADERS_OK, 2 },
+    { "Content-Type X-Token", "content-type,,x-token,", PREFLIGHT_HEADERS_OK, 2 },
+    { "Content-Type X-Token", "", PREFLIGHT_HEADERS_OK, 0 },
+    { "Content-Type X-Token", "x-token,x-token", PREFLIGHT_HEADERS_OK, 2 },
+    { "Content-Type X-Token", "x-debug", PREFLIGHT_HEADERS_DENIED, 0 },
+    { "Content-Type X-Token", "content-type,x-debug", PREFLIGHT_HEADERS_DENIED, 1 },
+    { "Content-Type X-Token", "x token", PREFLIGHT_HEADERS_MALFORMED, 0 },
+    { "Content-Type X-Token", "x-token\r\nx: y", PREFLIGHT_HEADERS_MALFORMED, 0 },
+    { "Content-Type X-Token", "x-t\xc3\xb6ken", PREFLIGHT_HEADERS_MALFORMED, 0 },
+    { "*", "x-anything,content-type", PREFLIGHT_HEADERS_OK, 2 },
+    { "*", "authorization", PREFLIGHT_HEADERS_DENIED, 0 },
+    { "*", "x-a,Authorization", PREFLIGHT_HEADERS_DENIED, 1 },
+    { "* Authorization", "authorization,x-a", PREFLIGHT_HEADERS_OK, 2 },
+    { "Authorization", "AUTHORIZATION", PREFLIGHT_HEADERS_OK, 1 },
+};
+
+static void test_request_headers(apr_pool_t *p)
+{
+    apr_size_t i;
+    const char *bad;
+    apr_size_t bad_len;
+    int count;
+    preflight_list *l;
+    char *many;
+
+    for (i = 0; i < sizeof(headers_cases) / sizeof(headers_cases[0]); i++) {
+        const headers_case *c = &headers_cases[i];
+        preflight_headers_verdict v;
+
+        l = list_of(p, PREFLIGHT_LIST_HEADERS, c->allowed);
+        v = preflight_request_headers_check(l, c->request, &bad, &bad_len, &count);
+        check(v == c->verdict && (v != PREFLIGHT_HEADERS_OK || count == c->count),
+              apr_psprintf(p, "request headers '%s' under '%s'", c->request, c->allowed),
+              apr_psprintf(p, "verdict %d count %d", v, count));
+    }
+
+    l = list_of(p, PREFLIGHT_LIST_HEADERS, "X-A");
+    check(preflight_request_headers_check(NULL, "x-a", &bad, &bad_len, &count)
+          == PREFLIGHT_HEADERS_DENIED, "no list allows no header", NULL);
+    check(preflight_request_headers_check(l, "x-b", &bad, &bad_len, &count)
+          == PREFLIGHT_HEADERS_DENIED && bad_len == 3 && !strncmp(bad, "x-b", 3),
+          "denied name reported", NULL);
+
+    many = apr_palloc(p, 5001);
+    memset(many, ',', 5000);
+    many[5000] = '\0';
+    check(preflight_request_headers_check(l, many, &bad, &bad_len, &count)
+          == PREFLIGHT_HEADERS_MALFORMED, "5000 commas refused", NULL);
+
+    l = list_of(p, PREFLIGHT_LIST_HEADERS, "*");
+    {
+        apr_array_header_t *names = apr_array_make(p, 10000, sizeof(char *));
+        int n;
+        for (n = 0; n < 10000; n++) {
+            APR_ARRAY_PUSH(names, char *) = apr_psprintf(p, "x-h%d", n);
+        }
+        check(preflight_request_headers_check(l, apr_array_pstrcat(p, names, ','),
+                                              &bad, &bad_len, &count)
+              == PREFLIGHT_HEADERS_MALFORMED, "10000 names refused", NULL);
+    }
+    {
+        char *name = apr_palloc(p, 300);
+        memset(name, 'x', 299);
+        name[299] = '\0';
+        check(preflight_request_headers_check(l, name, &bad, &bad_len, &count)
+              == PREFLIGHT_HEADERS_MALFORMED, "299-byte name refused", NULL);
+    }
+}
+
+static void test_lists(apr_pool_t *p)
+{
+    preflight_list *h = list_of(p, PREFLIGHT_LIST_HEADERS, "Content-Type X-Token content-type");
+    preflight_list *e = list_of(p, PREFLIGHT_LIST_EXPOSE, "* X-Request-Id");
+
+    check(!strcmp(h->joined, "Content-Type, X-Token"), "duplicates joined once", h->joined);
+    check(!strcmp(e->joined, "*, X-Request-Id"), "* joined first", e->joined);
+    h = edited(p, PREFLIGHT_LIST_HEADERS, h, "-x-token +X-Other");
+    check(!strcmp(h->joined, "Content-Type, X-Other"), "edited headers", h->joined);
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    test_origins(p);
+    test_origin_edge_inputs(p);
+    test_config_items(p);
+    test_methods(p);
+    test_origin_edits(p);
+    test_request_headers(p);
+    test_lists(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
