@@ -137,12 +137,13 @@ static const char *check_credentials(cmd_parms *cmd, preflight_dir_conf *conf)
                "PreflightAllowCredentials On: Fetch forbids credentials for "
                "any origin; list the origins that may send credentials";
     }
-    if (conf->origins->has_http) {
+    if (conf->origins->http_origin) {
         config_warning(cmd, apr_psprintf(cmd->pool,
-            "%s:%d: PreflightAllowOrigin lists a plain http: origin while "
+            "%s:%d: PreflightAllowOrigin '%s' is plain http while "
             "PreflightAllowCredentials is On: anyone on that network path can "
             "impersonate it and read credentialed responses; prefer https",
-            cmd->directive->filename, cmd->directive->line_num));
+            cmd->directive->filename, cmd->directive->line_num,
+            conf->origins->http_origin));
     }
     return NULL;
 }
@@ -175,6 +176,11 @@ static preflight_list **list_slot(preflight_dir_conf *conf,
     }
 }
 
+static int is_edit(const char *item)
+{
+    return item[0] == '+' || item[0] == '-';
+}
+
 /* One handler for the four list directives (cmd->info names the kind). All
  * lines of a directive in one section form one list; it either replaces the
  * inherited list or, when every item starts with + or -, edits it. */
@@ -193,11 +199,16 @@ static const char *set_list(cmd_parms *cmd, void *dconf, int argc,
         return apr_psprintf(cmd->pool, "%s needs at least one item", name);
     }
     for (i = 0; i < argc; i++) {
-        editing += (argv[i][0] == '+' || argv[i][0] == '-');
+        editing += is_edit(argv[i]);
     }
     if ((editing && editing != argc) || (prev && (prev->edits != NULL) != (editing > 0))) {
-        return apr_psprintf(cmd->pool, "%s: either every item of a section "
-                            "starts with + or -, or none does", name);
+        /* name the first item that breaks the section's way of listing */
+        int edits_first = prev ? prev->edits != NULL : is_edit(argv[0]);
+        for (i = 0; i < argc - 1 && is_edit(argv[i]) == edits_first; i++)
+            ;
+        return apr_psprintf(cmd->pool, "%s '%s': either every item of a "
+                            "section starts with + or -, or none does",
+                            name, argv[i]);
     }
 
     items = prev && !prev->edits

@@ -398,8 +398,9 @@ preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
             add_pattern(l, item);
         }
         apr_hash_set(l->set, key, APR_HASH_KEY_STRING, item);
-        if (kind == PREFLIGHT_LIST_ORIGINS && strncmp(item, "http://", 7) == 0) {
-            l->has_http = 1;
+        if (kind == PREFLIGHT_LIST_ORIGINS && !l->http_origin
+            && strncmp(item, "http://", 7) == 0) {
+            l->http_origin = item;
         }
     }
     l->joined = join_items(p, l->items, any);

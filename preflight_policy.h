@@ -72,7 +72,7 @@ typedef struct {
     apr_hash_t *excluded;          /**< items removed from an inherited "*", or NULL */
     apr_hash_t *set;               /**< lookup key -> item */
     apr_array_header_t *patterns;  /**< preflight_pattern, origins only */
-    int has_http;                  /**< origins: a plain-http origin is listed */
+    const char *http_origin;       /**< origins: the first plain-http origin listed */
     const char *joined;            /**< items joined with ", ", "*" first when any */
     const char *allow;             /**< methods: the Allow header value */
     apr_array_header_t *edits;     /**< preflight_edit: this section edits what it inherits */
