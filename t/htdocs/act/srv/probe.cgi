@@ -6,6 +6,8 @@
 #   own=1       send its own Access-Control-* headers, as many apps do
 #   vary=V      send "Vary: V"
 #   extra=1     send two custom headers (X-Custom-A, X-Custom-B)
+#   redirect=P  answer with a local "Location: P", which httpd follows
+#               internally
 use strict;
 use warnings;
 
@@ -23,6 +25,11 @@ my $method = $ENV{REQUEST_METHOD} // '';
 my $body = '';
 if (my $len = $ENV{CONTENT_LENGTH}) {
     read STDIN, $body, $len;
+}
+
+if (defined $q{redirect}) {
+    print "Location: $q{redirect}\r\n\r\n";
+    exit 0;
 }
 
 print "Status: $q{status}\r\n" if $q{status} && $q{status} =~ /^\d{3}$/;
