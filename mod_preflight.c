@@ -81,10 +81,9 @@ typedef struct {
     preflight_kind kind;
     int allowed;
     int answered;                /**< the module answered the preflight itself */
-    int vary_done;
     int expose_all;              /**< list the response's own header names */
     const char *acao, *acac, *acam, *acah, *acma, *acapn, *aceh, *allow;
-    const char *vary;
+    const char * const *vary;    /**< tokens the answer depends on */
 } preflight_decision;
 
 /* Every Access-Control-* response header: in scope, the module owns them. */
@@ -96,6 +95,19 @@ static const char * const owned_headers[] = {
     "Access-Control-Allow-Private-Network",
     "Access-Control-Expose-Headers",
     "Access-Control-Max-Age",
+    NULL
+};
+
+/* What an answer can depend on, as Vary tokens. */
+static const char * const vary_origin[] = { "Origin", NULL };
+static const char * const vary_origin_method[] = {
+    "Origin", "Access-Control-Request-Method", NULL
+};
+static const char * const vary_origin_headers[] = {
+    "Origin", "Access-Control-Request-Headers", NULL
+};
+static const char * const vary_origin_method_headers[] = {
+    "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
     NULL
 };
 
@@ -513,7 +525,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
     apr_size_t bad_len;
     int count = 0, echo_method = 0, echo_headers = 0;
 
-    d->vary = "Origin";
+    d->vary = vary_origin;
     if (!origin_allowed(r, conf, origin)) {
         deny(r, d, "preflight-denied-origin", apr_psprintf(r->pool,
              "origin '%.256s' is not in PreflightAllowOrigin", origin));
@@ -575,10 +587,8 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
         }
     }
     if (echo_method || echo_headers) {
-        d->vary = echo_method && echo_headers
-            ? "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
-            : echo_method ? "Origin, Access-Control-Request-Method"
-                          : "Origin, Access-Control-Request-Headers";
+        d->vary = echo_method && echo_headers ? vary_origin_method_headers
+                  : echo_method ? vary_origin_method : vary_origin_headers;
     }
     if (conf->passthrough == PREFLIGHT_ON) {
         d->allow = NULL;        /* the handler answers OPTIONS with its own */
@@ -598,7 +608,7 @@ static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf
             d->aceh = conf->expose && *conf->expose->joined ? conf->expose->joined : NULL;
         }
         else {
-            d->vary = "Origin";
+            d->vary = vary_origin;
         }
         return d;
     }
@@ -609,7 +619,7 @@ static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf
     }
     d->kind = PREFLIGHT_ACTUAL;
     if (!any_origin_literal(conf)) {
-        d->vary = "Origin";
+        d->vary = vary_origin;
     }
     decide_actual(r, d, origin);
     return d;
@@ -698,6 +708,49 @@ static const char *expose_response_headers(request_rec *r,
     return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
 }
 
+typedef struct {
+    const char *token;
+    apr_size_t len;
+    int found;
+} token_search;
+
+static int value_has_token(void *ctx, const char *key, const char *value)
+{
+    token_search *s = ctx;
+    const char *p = value;
+
+    while (*p) {
+        const char *start;
+
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            p++;
+        }
+        for (start = p; *p && *p != ',' && *p != ' ' && *p != '\t'; p++)
+            ;
+        if ((apr_size_t)(p - start) == s->len
+            && !strncasecmp(start, s->token, s->len)) {
+            s->found = 1;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Vary tokens compare case-insensitively, in either table. */
+static int has_vary_token(request_rec *r, const char *token)
+{
+    token_search s;
+
+    s.token = token;
+    s.len = strlen(token);
+    s.found = 0;
+    apr_table_do(value_has_token, &s, r->headers_out, "Vary", NULL);
+    if (!s.found) {
+        apr_table_do(value_has_token, &s, r->err_headers_out, "Vary", NULL);
+    }
+    return s.found;
+}
+
 /* Writes the decision into err_headers_out, which survives error responses
  * and ErrorDocument redirects, after removing every Access-Control-* value
  * that anyone else set: proxies replace headers_out, CGI merges into
@@ -731,10 +784,12 @@ static void set_headers(request_rec *r, preflight_decision *d)
             apr_table_setn(out, "Allow", d->allow);
         }
     }
-    if (d->vary && !d->vary_done) {
-        /* merged, not set: the core folds Vary tokens case-insensitively */
-        apr_table_mergen(out, "Vary", d->vary);
-        d->vary_done = 1;
+    /* Checked on every call: mod_headers' "Header always set Vary" or a
+     * backend may have replaced what an earlier call merged. */
+    for (i = 0; d->vary && d->vary[i]; i++) {
+        if (!has_vary_token(r, d->vary[i])) {
+            apr_table_mergen(out, "Vary", d->vary[i]);
+        }
     }
 }
 

@@ -173,8 +173,9 @@ plan tests => count(@cases);
 run_case($_) for @cases;
 
 # ---------------------------------------------------------------------------
-# Shared with the other act tests: one request per case, then every listed
-# expectation is one assertion.
+# The same helper is in each act test (actual, errors, auth, backends, vary,
+# options): one request per case, then every listed expectation is one
+# assertion.
 #   status, body (string or qr//)
 #   hdr    { name => value }   exactly one such header, with exactly that value
 #   tokens { name => [..] }    comma-separated tokens are exactly this set,

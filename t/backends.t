@@ -212,6 +212,17 @@ my @cases = (
       req => [OPTIONS => '/act/hdrs/data.txt', [%pre_put]],
       status => 204,
       hdr => { 'Access-Control-Allow-Origin' => $APP } },
+    { name => 'Header add ACAO twice, allowed origin',
+      req => [GET => '/act/hdrs-add/data.txt', [Origin => $APP]],
+      status => 200, body => $DATA,
+      hdr => { 'Access-Control-Allow-Origin' => $APP } },
+    { name => 'Header add ACAO twice, 404, allowed origin',
+      req => [GET => '/act/hdrs-add/missing.txt', [Origin => $APP]],
+      status => 404,
+      hdr => { 'Access-Control-Allow-Origin' => $APP } },
+    { name => 'Header add ACAO twice, refused origin',
+      req => [GET => '/act/hdrs-add/data.txt', [Origin => $EVIL]],
+      status => 200, no_cors => 1 },
     { name => 'Header always set ACAO *, 404, allowed origin',
       req => [GET => '/act/hdrs-always/missing.txt', [Origin => $APP]],
       status => 404,
@@ -237,8 +248,9 @@ plan tests => count(@cases);
 run_case($_) for @cases;
 
 # ---------------------------------------------------------------------------
-# Shared with the other act tests: one request per case, then every listed
-# expectation is one assertion.
+# The same helper is in each act test (actual, errors, auth, backends, vary,
+# options): one request per case, then every listed expectation is one
+# assertion.
 #   status, body (string or qr//)
 #   hdr    { name => value }   exactly one such header, with exactly that value
 #   tokens { name => [..] }    comma-separated tokens are exactly this set,

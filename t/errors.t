@@ -61,6 +61,30 @@ my @cases = (
       tokens => { Vary => ['Origin'] },
       redir_pf => 'cors-denied-origin' },
 
+    # the error page is a script with its own Access-Control-* headers
+    { name => 'ErrorDocument CGI, allowed origin',
+      req => [GET => '/act/errdoc-cgi/missing.txt', [Origin => $APP]],
+      status => 404, body => "probe ran: GET\n", hdr => {%allowed},
+      tokens => { Vary => ['Origin'] },
+      absent => [qw(Access-Control-Allow-Methods Access-Control-Expose-Headers)],
+      redir_pf => 'cors-allowed' },
+    { name => 'ErrorDocument CGI, refused origin',
+      req => [GET => '/act/errdoc-cgi/missing.txt', [Origin => $EVIL]],
+      status => 404, body => "probe ran: GET\n", no_cors => 1,
+      tokens => { Vary => ['Origin'] },
+      redir_pf => 'cors-denied-origin' },
+    { name => 'ErrorDocument CGI for a refused preflight',
+      req => [OPTIONS => '/act/errdoc-cgi/data.txt',
+              [Origin => $EVIL, 'Access-Control-Request-Method' => 'GET']],
+      status => 403, no_cors => 1,
+      tokens => { Vary => ['Origin'] },
+      redir_pf => 'preflight-denied-origin' },
+    { name => 'ErrorDocument CGI for a preflight with a refused method',
+      req => [OPTIONS => '/act/errdoc-cgi/data.txt',
+              [Origin => $APP, 'Access-Control-Request-Method' => 'DELETE']],
+      status => 403, no_cors => 1,
+      redir_pf => 'preflight-denied-method' },
+
     # httpd's own 500: the script dies before sending a header
     { name => '500 from a broken CGI, allowed origin',
       req => [GET => '/act/basic/broken.cgi', [Origin => $APP]],
@@ -129,8 +153,9 @@ plan tests => count(@cases);
 run_case($_) for @cases;
 
 # ---------------------------------------------------------------------------
-# Shared with the other act tests: one request per case, then every listed
-# expectation is one assertion.
+# The same helper is in each act test (actual, errors, auth, backends, vary,
+# options): one request per case, then every listed expectation is one
+# assertion.
 #   status, body (string or qr//)
 #   hdr    { name => value }   exactly one such header, with exactly that value
 #   tokens { name => [..] }    comma-separated tokens are exactly this set,
