@@ -298,11 +298,10 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
     apr_size_t i, len = strlen(arg);
     long v = 0;
 
-    for (i = 0; i < len && i < 6; i++) {
-        if (arg[i] < '0' || arg[i] > '9') {
-            break;
+    for (i = 0; i < len && arg[i] >= '0' && arg[i] <= '9'; i++) {
+        if (v <= 86400) {       /* stop growing: the value is out of range */
+            v = v * 10 + (arg[i] - '0');
         }
-        v = v * 10 + (arg[i] - '0');
     }
     if (len == 0 || i != len || v > 86400) {
         return apr_psprintf(cmd->pool, "%s '%s': %s; give a whole number of "
@@ -452,15 +451,25 @@ static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
     return preflight_origin_allowed(conf->origins, origin);
 }
 
+/* Records a denial: the PREFLIGHT variable, and the reason at info. The
+ * message is only formatted when it will be logged. */
 static void deny(request_rec *r, preflight_decision *d, const char *verdict,
-                 const char *why)
+                 const char *fmt, ...)
 {
     d->allowed = 0;
     apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s for %s: %s",
-                  d->kind == PREFLIGHT_PREFLIGHT ? "preflight denied"
-                                                 : "cross-origin headers withheld",
-                  r->uri, why);
+    if (APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        va_list ap;
+        const char *why;
+
+        va_start(ap, fmt);
+        why = apr_pvsprintf(r->pool, fmt, ap);
+        va_end(ap);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s for %s: %s",
+                      d->kind == PREFLIGHT_PREFLIGHT
+                      ? "preflight denied" : "cross-origin headers withheld",
+                      r->uri, why);
+    }
 }
 
 static void allow_origin(preflight_decision *d, const char *origin)
@@ -480,8 +489,8 @@ static void decide_actual(request_rec *r, preflight_decision *d,
     const preflight_dir_conf *conf = d->conf;
 
     if (!origin_allowed(r, conf, origin)) {
-        deny(r, d, "cors-denied-origin", apr_psprintf(r->pool,
-             "origin '%.256s' is not in PreflightAllowOrigin", origin));
+        deny(r, d, "cors-denied-origin",
+             "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return;
     }
     allow_origin(d, origin);
@@ -527,14 +536,14 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
 
     d->vary = vary_origin;
     if (!origin_allowed(r, conf, origin)) {
-        deny(r, d, "preflight-denied-origin", apr_psprintf(r->pool,
-             "origin '%.256s' is not in PreflightAllowOrigin", origin));
+        deny(r, d, "preflight-denied-origin",
+             "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return;
     }
     if (!preflight_method_allowed(conf->methods, method)) {
-        deny(r, d, "preflight-denied-method", apr_psprintf(r->pool,
+        deny(r, d, "preflight-denied-method",
              "method '%.64s' is not in PreflightAllowMethods (methods compare "
-             "case-sensitively)", method));
+             "case-sensitively)", method);
         return;
     }
     if (req_headers) {
@@ -543,13 +552,13 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
         case PREFLIGHT_HEADERS_OK:
             break;
         case PREFLIGHT_HEADERS_DENIED:
-            deny(r, d, "preflight-denied-header", apr_psprintf(r->pool,
+            deny(r, d, "preflight-denied-header",
                  "header '%.*s' is not in PreflightAllowHeaders%s",
                  (int)bad_len, bad, bad_len == 13 && !strncasecmp(bad,
-                 "authorization", 13) ? " (* never covers Authorization)" : ""));
+                 "authorization", 13) ? " (* never covers Authorization)" : "");
             return;
         default:
-            deny(r, d, "preflight-denied-header",
+            deny(r, d, "preflight-denied-header", "%s",
                  "Access-Control-Request-Headers is not a list of at most "
                  "256 header names");
             return;

@@ -22,30 +22,20 @@ my $so      = Apache::Test::vars('serverroot') . '/../.libs/mod_preflight.so';
 # names: directives the message must name (default: the one on the last line).
 my @errors = (
     # origins: parts a serialized origin never has
-    { lines => 'PreflightAllowOrigin https://a.example.com/',
-      item => 'https://a.example.com/', reason => 'path' },
-    { lines => 'PreflightAllowOrigin https://a.example.com/x',
-      item => 'https://a.example.com/x', reason => 'path' },
-    { lines => 'PreflightAllowOrigin https://a.example.com?q',
-      item => 'https://a.example.com?q', reason => 'query' },
-    { lines => 'PreflightAllowOrigin https://a.example.com#f',
-      item => 'https://a.example.com#f', reason => 'fragment' },
-    { lines => 'PreflightAllowOrigin https://u@a.example.com',
-      item => 'https://u@a.example.com', reason => 'userinfo' },
-    { lines => 'PreflightAllowOrigin https://u:p@a.example.com',
-      item => 'https://u:p@a.example.com', reason => 'userinfo' },
-    { lines => 'PreflightAllowOrigin https://ex@mple',
-      item => 'https://ex@mple', reason => 'userinfo' },
-    { lines => 'PreflightAllowOrigin a.example.com',
-      item => 'a.example.com', reason => 'scheme' },
-    { lines => 'PreflightAllowOrigin //a.example.com',
-      item => '//a.example.com', reason => 'scheme' },
+    (map { bad(PreflightAllowOrigin => @$_) }
+        ['https://a.example.com/',    'path'],
+        ['https://a.example.com/x',   'path'],
+        ['https://a.example.com?q',   'query'],
+        ['https://a.example.com#f',   'fragment'],
+        ['https://u@a.example.com',   'userinfo'],
+        ['https://u:p@a.example.com', 'userinfo'],
+        ['https://ex@mple',           'userinfo'],
+        ['a.example.com',             'scheme'],
+        ['//a.example.com',           'scheme']),
     # a bad item is reported even when it follows good ones
     { lines => 'PreflightAllowOrigin https://ok.example.com a.example.com',
       item => 'a.example.com', reason => 'scheme' },
-    { lines => 'PreflightAllowOrigin any',  item => 'any',  reason => 'keyword' },
-    { lines => 'PreflightAllowOrigin all',  item => 'all',  reason => 'keyword' },
-    { lines => 'PreflightAllowOrigin self', item => 'self', reason => 'keyword' },
+    (map { bad(PreflightAllowOrigin => $_, 'keyword') } qw(any all self)),
 
     # "*" never shares a section with other origins
     { lines => 'PreflightAllowOrigin * https://a.example.com',
@@ -60,37 +50,24 @@ my @errors = (
       item => '*', reason => 'combined' },
 
     # hosts, ports, wildcards
-    { lines => 'PreflightAllowOrigin https://a..example.com',
-      item => 'https://a..example.com', reason => 'host' },
-    { lines => 'PreflightAllowOrigin https://a.example.com.',
-      item => 'https://a.example.com.', reason => 'host' },
-    { lines => "PreflightAllowOrigin https://\xc3\xa4pp.example.com",
-      item => "https://\xc3\xa4pp.example.com", reason => 'host' },
-    { lines => 'PreflightAllowOrigin https://a.example.com:0',
-      item => 'https://a.example.com:0', reason => 'port' },
-    { lines => 'PreflightAllowOrigin https://a.example.com:65536',
-      item => 'https://a.example.com:65536', reason => 'port' },
-    { lines => 'PreflightAllowOrigin https://a.example.com:abc',
-      item => 'https://a.example.com:abc', reason => 'port' },
-    { lines => 'PreflightAllowOrigin https://a.example.com:',
-      item => 'https://a.example.com:', reason => 'port' },
-    { lines => 'PreflightAllowOrigin https://a.*.example.com',
-      item => 'https://a.*.example.com', reason => 'wildcard' },
-    { lines => 'PreflightAllowOrigin https://*example.com',
-      item => 'https://*example.com', reason => 'wildcard' },
-    { lines => 'PreflightAllowOrigin https://*',
-      item => 'https://*', reason => 'wildcard' },
-    { lines => 'PreflightAllowOrigin https://a.example.com,',
-      item => 'https://a.example.com,', reason => 'spaces' },
+    (map { bad(PreflightAllowOrigin => @$_) }
+        ['https://a..example.com',          'host'],
+        ['https://a.example.com.',          'host'],
+        ["https://\xc3\xa4pp.example.com",  'host'],
+        ['https://a.example.com:0',         'port'],
+        ['https://a.example.com:65536',     'port'],
+        ['https://a.example.com:abc',       'port'],
+        ['https://a.example.com:',          'port'],
+        ['https://a.*.example.com',         'wildcard'],
+        ['https://*example.com',            'wildcard'],
+        ['https://*',                       'wildcard'],
+        ['https://a.example.com,',          'spaces']),
 
     # methods: RFC 9110 tokens, separated by spaces
-    { lines => 'PreflightAllowMethods G(ET',  item => 'G(ET',  reason => 'method' },
-    { lines => 'PreflightAllowMethods X:Y',   item => 'X:Y',   reason => 'method' },
-    { lines => 'PreflightAllowMethods a"b',   item => 'a"b',   reason => 'method' },
+    (map { bad(PreflightAllowMethods => $_, 'method') } 'G(ET', 'X:Y', 'a"b'),
     { lines => 'PreflightAllowMethods GET, POST',
       item => 'GET,', reason => 'spaces' },
-    { lines => 'PreflightAllowMethods GET,POST',
-      item => 'GET,POST', reason => 'spaces' },
+    bad(PreflightAllowMethods => 'GET,POST', 'spaces'),
     { lines => 'PreflightAllowMethods GET +PUT',
       item => qr/'(?:GET|\+PUT)'/, reason => '+ or -' },
     { lines => 'PreflightAllowMethods -DELETE PUT',
@@ -100,33 +77,22 @@ my @errors = (
       item => qr/'(?:GET|\+PUT)'/, reason => '+ or -' },
 
     # header names: tokens as well
-    { lines => 'PreflightAllowHeaders G(ET', item => 'G(ET', reason => 'header name' },
-    { lines => 'PreflightAllowHeaders X:Y',  item => 'X:Y',  reason => 'header name' },
-    { lines => 'PreflightAllowHeaders a"b',  item => 'a"b',  reason => 'header name' },
-    { lines => 'PreflightAllowHeaders X-A,', item => 'X-A,', reason => 'spaces' },
-    { lines => 'PreflightAllowHeaders X-A,X-B',
-      item => 'X-A,X-B', reason => 'spaces' },
-    { lines => 'PreflightAllowHeaders X-A +X-B',
-      item => qr/'(?:X-A|\+X-B)'/, reason => '+ or -' },
-    { lines => 'PreflightExposeHeaders G(ET', item => 'G(ET', reason => 'header name' },
-    { lines => 'PreflightExposeHeaders X:Y',  item => 'X:Y',  reason => 'header name' },
-    { lines => 'PreflightExposeHeaders a"b',  item => 'a"b',  reason => 'header name' },
-    { lines => 'PreflightExposeHeaders X-A,', item => 'X-A,', reason => 'spaces' },
-    { lines => 'PreflightExposeHeaders X-A,X-B',
-      item => 'X-A,X-B', reason => 'spaces' },
-    { lines => 'PreflightExposeHeaders X-A +X-B',
-      item => qr/'(?:X-A|\+X-B)'/, reason => '+ or -' },
+    (map {
+        my $directive = $_;
+        ((map { bad($directive => $_, 'header name') } 'G(ET', 'X:Y', 'a"b'),
+         bad($directive => 'X-A,', 'spaces'),
+         bad($directive => 'X-A,X-B', 'spaces'),
+         { lines => "$directive X-A +X-B",
+           item => qr/'(?:X-A|\+X-B)'/, reason => '+ or -' })
+    } qw(PreflightAllowHeaders PreflightExposeHeaders)),
 
     # max-age: 0 to 86400 seconds
-    { lines => 'PreflightMaxAge -1',    item => '-1',    reason => '86400' },
-    { lines => 'PreflightMaxAge 86401', item => '86401', reason => '86400' },
-    { lines => 'PreflightMaxAge abc',   item => 'abc',   reason => '86400' },
-    { lines => 'PreflightMaxAge 10s',   item => '10s',   reason => '86400' },
+    (map { bad(PreflightMaxAge => $_, '86400') } qw(-1 86401 abc 10s)),
     # httpd refuses an empty argument itself, with the directive's usage text
     { lines => 'PreflightMaxAge ""',    item => undef,   reason => '86400' },
 
-    { lines => 'PreflightEngine maybe', item => 'maybe', reason => 'On or Off' },
-    { lines => 'PreflightSuccessStatus 201', item => '201', reason => '200 or 204' },
+    bad(PreflightEngine => 'maybe', 'On or Off'),
+    bad(PreflightSuccessStatus => '201', '200 or 204'),
     # a plain flag: httpd's own message
     { lines => 'PreflightAllowCredentials yes', item => undef,
       reason => 'must be On or Off' },
@@ -271,6 +237,12 @@ sub quoted {
             : sprintf '(?:(?i:\\\\x%02x)|%s)', ord $c, quotemeta $c;
     } split //, $item;
     return qr/'$re'/;
+}
+
+# A one-line error whose message must quote the value given.
+sub bad {
+    my ($directive, $value, $reason) = @_;
+    return { lines => "$directive $value", item => $value, reason => $reason };
 }
 
 sub lines {

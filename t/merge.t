@@ -7,8 +7,9 @@ use warnings FATAL => 'all';
 # PreflightEngine Off switches a subtree off.
 
 use Apache::Test;
-use Apache::TestRequest;
-use Apache::TestUtil;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PreflightTest;
 
 my $A = 'https://a.example.com';
 my $B = 'https://b.example.com';
@@ -134,19 +135,7 @@ my @cases = (
       pf => 'preflight-denied-method' },
 
     # off/: the core answers; nothing of the module is left.
-    { name => 'Off subtree, preflight', path => '/pf/merge/off/ok.txt',
-      req => [Origin => $A, ACRM => 'PUT'],
-      status => 200, no_cors => 1,
-      absent => [qw(ACEH ACMA)],
-      vary => { Origin => 0 },
-      allow_has => ['OPTIONS'], allow_lacks => ['PUT'],
-      pf => '-' },
-    { name => 'Off subtree, actual', method => 'GET', path => '/pf/merge/off/ok.txt',
-      req => [Origin => $A],
-      status => 200, no_cors => 1,
-      absent => [qw(ACEH)],
-      vary => { Origin => 0 },
-      pf => '-' },
+    engine_off('Off subtree', '/pf/merge/off/ok.txt', $A),
     { name => 'Off subtree, no Origin', method => 'GET', path => '/pf/merge/off/ok.txt',
       req => [],
       status => 200, no_cors => 1,
@@ -217,160 +206,6 @@ my @cases = (
       pf => 'cors-denied-origin' },
 );
 
-# ---- shared by the pf tests (t/preflight.t, directives.t, merge.t, htaccess.t)
+plan tests => pf_tests(@cases);
 
-my %H = (
-    ACAO  => 'Access-Control-Allow-Origin',
-    ACAC  => 'Access-Control-Allow-Credentials',
-    ACAM  => 'Access-Control-Allow-Methods',
-    ACAH  => 'Access-Control-Allow-Headers',
-    ACAPN => 'Access-Control-Allow-Private-Network',
-    ACMA  => 'Access-Control-Max-Age',
-    ACEH  => 'Access-Control-Expose-Headers',
-    ACRM  => 'Access-Control-Request-Method',
-    ACRH  => 'Access-Control-Request-Headers',
-    ACRPN => 'Access-Control-Request-Private-Network',
-);
-my $logs = Apache::Test::vars('t_logs');
-
-# A denial reason: one info line from the module naming what and which value.
-sub reason {
-    my ($what, $value) = @_;
-    return [qr/\[preflight:info\]/, qr/\Q$what\E/i,
-            defined $value ? qr/\Q$value\E/ : ()];
-}
-
-sub values_of {
-    my ($r, $h) = @_;
-    my @v = $r->headers->header($H{$h} // $h);
-    return @v ? join(' | ', @v) : undef;
-}
-
-sub tokens {
-    my ($r, $h) = @_;
-    return grep { length } map { s/^\s+|\s+$//gr } map { split /,/ }
-        $r->headers->header($H{$h} // $h);
-}
-
-sub dups {
-    my %n;
-    $n{ lc $_ }++ for @_;
-    return join ' ', sort grep { $n{$_} > 1 } keys %n;
-}
-
-sub slurp_from {
-    my ($file, $off) = @_;
-    open my $fh, '<', $file or return '';
-    seek $fh, $off, 0;
-    local $/;
-    return scalar <$fh> // '';
-}
-
-# The access log line is written after the response: wait for it briefly.
-sub access_pf {
-    my $tag = shift;
-    for (1 .. 40) {
-        for (split /\n/, slurp_from("$logs/access_log", 0)) {
-            return $1 if /[?&]t=\Q$tag\E[ &].* pf=(\S+)/;
-        }
-        select undef, undef, undef, 0.05;
-    }
-    return "no access_log line for $tag";
-}
-
-sub log_has {
-    my ($off, $res) = @_;
-    for (1 .. 10) {
-        my $text = slurp_from("$logs/error_log", $off);
-        for my $line (split /\n/, $text) {
-            return 1 unless grep { $line !~ $_ } @$res;
-        }
-        select undef, undef, undef, 0.05;
-    }
-    t_debug('error_log since request: ' . slurp_from("$logs/error_log", $off));
-    return 0;
-}
-
-# [what, sub ($response, $ctx) returning the value, expected value]
-sub checks {
-    my $c = shift;
-    my @k = (['status', sub { $_[0]->code }, $c->{status}]);
-    for my $h (sort keys %{ $c->{hdr} || {} }) {
-        push @k, [$H{$h}, sub { values_of($_[0], $h) }, $c->{hdr}{$h}];
-    }
-    for my $h (sort keys %{ $c->{names} || {} }) {
-        push @k, ["$H{$h} names", sub { [map lc, tokens($_[0], $h)] },
-                  [map lc, @{ $c->{names}{$h} }]];
-    }
-    for my $h (sort keys %{ $c->{set} || {} }) {
-        push @k, ["$H{$h} set", sub { [sort map lc, tokens($_[0], $h)] },
-                  [sort map lc, @{ $c->{set}{$h} }]];
-    }
-    for my $h (@{ $c->{absent} || [] }) {
-        push @k, ["no $H{$h}", sub { values_of($_[0], $h) }, undef];
-    }
-    if ($c->{no_cors}) {
-        push @k, ['no Access-Control-Allow-* header',
-                  sub { join ' ', grep { /^access-control-allow-/i }
-                        $_[0]->headers->header_field_names }, ''];
-    }
-    if (my $v = $c->{vary}) {
-        for my $t (sort keys %$v) {
-            my $name = lc($H{$t} // $t);
-            push @k, ['Vary ' . ($v->{$t} ? 'has' : 'lacks') . " $t",
-                      sub { scalar grep { lc eq $name } tokens($_[0], 'Vary') },
-                      $v->{$t}];
-        }
-        push @k, ['no Vary token twice', sub { dups(tokens($_[0], 'Vary')) }, ''];
-    }
-    if ($c->{allow}) {
-        push @k, ['Allow', sub { [sort(tokens($_[0], 'Allow'))] }, [sort @{ $c->{allow} }]];
-    }
-    for my $m (@{ $c->{allow_has} || [] }) {
-        push @k, ["Allow has $m", sub { scalar grep { $_ eq $m } tokens($_[0], 'Allow') }, 1];
-    }
-    for my $m (@{ $c->{allow_lacks} || [] }) {
-        push @k, ["Allow lacks $m", sub { scalar grep { $_ eq $m } tokens($_[0], 'Allow') }, 0];
-    }
-    if ($c->{empty}) {
-        push @k, ['empty body', sub { $_[0]->content }, ''];
-        push @k, ['Content-Length', sub { $_[0]->header('Content-Length') // 'absent' },
-                  $c->{status} == 204 ? 'absent' : qr/^(?:0|absent)$/];
-    }
-    if ($c->{log}) {
-        push @k, ['logged: ' . join(' ', @{ $c->{log} }),
-                  sub { log_has($_[1]{off}, $c->{log}) }, 1];
-    }
-    if (defined $c->{pf}) {
-        push @k, ['PREFLIGHT', sub { access_pf($_[1]{tag}) }, $c->{pf}];
-    }
-    return @k;
-}
-
-sub run_case {
-    my ($c, $tag) = @_;
-    my @h = @{ $c->{req} || [] };
-    $h[$_] = $H{ $h[$_] } // $h[$_] for grep { $_ % 2 == 0 } 0 .. $#h;
-    t_write_file(Apache::Test::vars('documentroot') . "/$c->{write}[0]/.htaccess",
-                 $c->{write}[1]) if $c->{write};
-    my $ctx = { tag => $tag, off => -s "$logs/error_log" // 0 };
-    my $url = "$c->{path}?t=$tag";
-    my $m = $c->{method} || 'OPTIONS';
-    my $r = $m eq 'GET'  ? GET($url, @h)
-          : $m eq 'HEAD' ? HEAD($url, @h)
-          :                OPTIONS($url, @h);
-    for my $k (checks($c)) {
-        my ($what, $got, $expected) = @$k;
-        ok t_cmp($got->($r, $ctx), $expected, "$c->{name}: $what");
-    }
-}
-
-# ----
-
-my $n = 0;
-$n += checks($_) for @cases;
-plan tests => $n;
-
-my ($base) = __FILE__ =~ m{([^/]+)\.t$};
-my $i = 0;
-run_case($_, "$base-" . ++$i . "-$$") for @cases;
+run_pf(@cases);

@@ -11,15 +11,18 @@ use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test;
-use Apache::TestRequest;
 use Apache::TestUtil;
-use HTTP::Request;
 use IO::Socket::INET;
-use LWP::UserAgent;
-use Time::HiRes qw(sleep);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PreflightTest;
 
 my $APP  = 'https://app.example';
 my $EVIL = 'https://evil.example';
+my %allowed = (
+    'Access-Control-Allow-Origin' => $APP,
+    'Access-Control-Allow-Credentials' => 'true',
+);
 my %core_allow  = (has   => { Allow => [qw(GET POST OPTIONS)] },
                    lacks => { Allow => [qw(PUT DELETE)] });
 my @preflight_only = qw(Access-Control-Allow-Methods Access-Control-Allow-Headers
@@ -34,8 +37,7 @@ my @cases = (
     { name => 'OPTIONS with Origin only, allowed',
       req => [OPTIONS => '/act/opts/data.txt', [Origin => $APP]],
       status => 200, body => '', %core_allow,
-      hdr => { 'Access-Control-Allow-Origin' => $APP,
-               'Access-Control-Allow-Credentials' => 'true' },
+      hdr => {%allowed},
       tokens => { Vary => ['Origin'] },
       absent => [@preflight_only],
       pf => 'cors-allowed' },
@@ -76,9 +78,7 @@ my @cases = (
       req => [OPTIONS => '/act/dav/res.txt', [Origin => $APP]],
       status => 200,
       has => { DAV => [qw(1 2)], Allow => [qw(PROPFIND OPTIONS)] },
-      hdr => { 'MS-Author-Via' => 'DAV',
-               'Access-Control-Allow-Origin' => $APP,
-               'Access-Control-Allow-Credentials' => 'true' },
+      hdr => { %allowed, 'MS-Author-Via' => 'DAV' },
       tokens => { Vary => ['Origin'] },
       absent => ['Access-Control-Allow-Methods'],
       pf => 'cors-allowed' },
@@ -118,9 +118,7 @@ my @cases = (
     { name => 'CGI OPTIONS with Origin only, allowed',
       req => [OPTIONS => '/act/basic/probe.cgi', [Origin => $APP]],
       status => 200, body => "probe ran: OPTIONS\n",
-      hdr => { 'X-Act-Marker' => 'probe-OPTIONS',
-               'Access-Control-Allow-Origin' => $APP,
-               'Access-Control-Allow-Credentials' => 'true' },
+      hdr => { %allowed, 'X-Act-Marker' => 'probe-OPTIONS' },
       tokens => { 'Access-Control-Expose-Headers' => [qw(X-Act-Marker X-Request-Id)],
                   Vary => ['Origin'] },
       absent => [@preflight_only],
@@ -146,9 +144,9 @@ my @star = (
     [ 'OPTIONS * without Origin', [] ],
 );
 
-plan tests => count(@cases) + 3 * @star;
+plan tests => act_tests(@cases) + 3 * @star;
 
-run_case($_) for @cases;
+run_act(@cases);
 
 for my $s (@star) {
     my ($name, $headers) = @$s;
@@ -182,134 +180,4 @@ sub raw_options_star {
     }
     close $sock;
     return ($status // "(bad status line: $status_line)", \@fields);
-}
-
-# ---------------------------------------------------------------------------
-# The same helper is in each act test (actual, errors, auth, backends, vary,
-# options): one request per case, then every listed expectation is one
-# assertion.
-#   status, body (string or qr//)
-#   hdr    { name => value }   exactly one such header, with exactly that value
-#   tokens { name => [..] }    comma-separated tokens are exactly this set,
-#                              case-insensitive, none twice
-#   has    { name => [..] }    these tokens present, and no token twice
-#   lacks  { name => [..] }    none of these tokens
-#   absent [names]             header not sent at all
-#   no_cors                    no Access-Control-* response header at all
-#   pf, redir_pf               %{PREFLIGHT}e / %{REDIRECT_PREFLIGHT}e in the
-#                              access log ('-' when unset)
-#   backend                    methods the proxied backend logged for this
-#                              request ('' when it saw none)
-
-our ($UA, $TAGNO);
-
-sub count {
-    my $n = 0;
-    for my $c (@_) {
-        $n += grep { exists $c->{$_} }
-            qw(status body no_cors pf redir_pf backend);
-        $n += keys %{ $c->{$_} || {} } for qw(hdr tokens has lacks);
-        $n += @{ $c->{absent} || [] };
-    }
-    return $n;
-}
-
-sub send_request {
-    my ($method, $path, $headers, $content) = @_;
-    $UA ||= LWP::UserAgent->new(timeout => 30, max_redirect => 0);
-    my $req = HTTP::Request->new($method,
-        Apache::TestRequest::resolve_url($path), $headers, $content);
-    $req->header('Content-Length' => length $content) if defined $content;
-    return $UA->request($req);
-}
-
-sub run_case {
-    my $c = shift;
-    my ($method, $path, $headers, $content) = @{ $c->{req} };
-    # A unique query tag finds this request's lines in the access log.
-    my $tag = "act$$-" . ++$TAGNO;
-    $path .= ($path =~ /\?/ ? '&' : '?') . "t=$tag";
-    my $res = send_request($method, $path, $headers, $content);
-    my $n = $c->{name};
-
-    ok t_cmp($res->code, $c->{status}, "$n: status") if exists $c->{status};
-    ok t_cmp($res->content, $c->{body}, "$n: body") if exists $c->{body};
-
-    for my $h (sort keys %{ $c->{hdr} || {} }) {
-        ok t_cmp(join(' | ', $res->headers->header($h)), $c->{hdr}{$h},
-                 "$n: exactly one $h");
-    }
-    for my $h (sort keys %{ $c->{tokens} || {} }) {
-        my ($lines, @got) = tokens($res, $h);
-        my $got = join ', ', sort @got;
-        $got .= " ($lines header lines)" if $lines > 1 && $h =~ /^access-control-/i;
-        ok t_cmp($got, join(', ', sort map { lc } @{ $c->{tokens}{$h} }),
-                 "$n: $h tokens");
-    }
-    for my $h (sort keys %{ $c->{has} || {} }) {
-        my ($lines, @got) = tokens($res, $h);
-        my %seen;
-        my @dup = grep { $seen{$_}++ == 1 } @got;
-        my @missing = grep { !$seen{lc $_} } @{ $c->{has}{$h} };
-        my $problem = '';
-        $problem .= "missing @missing; " if @missing;
-        $problem .= "twice @dup; " if @dup;
-        $problem .= "$h: " . join(' | ', $res->headers->header($h)) if $problem;
-        ok t_cmp($problem, '', "$n: $h has @{ $c->{has}{$h} }, none twice");
-    }
-    for my $h (sort keys %{ $c->{lacks} || {} }) {
-        my ($lines, @got) = tokens($res, $h);
-        my %bad = map { lc($_) => 1 } @{ $c->{lacks}{$h} };
-        ok t_cmp(join(', ', grep { $bad{$_} } @got), '',
-                 "$n: $h lacks @{ $c->{lacks}{$h} }");
-    }
-    for my $h (@{ $c->{absent} || [] }) {
-        ok t_cmp(join(' | ', $res->headers->header($h)), '', "$n: no $h");
-    }
-    if ($c->{no_cors}) {
-        my @acx = grep { /^access-control-/i } $res->headers->header_field_names;
-        ok t_cmp(join(', ', map { "$_: " . $res->header($_) } @acx), '',
-                 "$n: no Access-Control-* header");
-    }
-
-    if (grep { exists $c->{$_} } qw(pf redir_pf backend)) {
-        my $front = log_line(qr/"\Q$method $path\E HTTP/);
-        my ($pf, $redir) = $front =~ / pf=(\S*) redir_pf=(\S*)$/;
-        ok t_cmp($pf // '(no log line)', $c->{pf}, "$n: PREFLIGHT logged")
-            if exists $c->{pf};
-        ok t_cmp($redir // '(no log line)', $c->{redir_pf},
-                 "$n: REDIRECT_PREFLIGHT logged") if exists $c->{redir_pf};
-        if (exists $c->{backend}) {
-            # The backend's line is written before the front end's one.
-            my @methods = map { /"(\S+) \/act\/backend\/\S*[?&]t=\Q$tag\E[& ]/ ? $1 : () }
-                log_lines();
-            ok t_cmp(join(',', @methods), $c->{backend},
-                     "$n: methods the backend received");
-        }
-    }
-}
-
-sub tokens {
-    my ($res, $h) = @_;
-    my @lines = $res->headers->header($h);
-    return (scalar(@lines),
-            map { lc } grep { length } map { s/^\s+|\s+$//gr } map { split /,/ } @lines);
-}
-
-sub log_lines {
-    my $file = Apache::Test::vars('t_logs') . '/access_log';
-    open my $fh, '<', $file or return ();
-    my @lines = <$fh>;
-    chomp @lines;
-    return @lines;
-}
-
-sub log_line {
-    my $re = shift;
-    for (1 .. 250) {
-        my ($line) = grep { $_ =~ $re } log_lines();
-        return $line if defined $line;
-        sleep 0.02;
-    }
-    return '';
 }
