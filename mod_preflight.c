@@ -47,6 +47,10 @@ module AP_MODULE_DECLARE_DATA preflight_module;
 
 #define PREFLIGHT_FILTER "PREFLIGHT"
 
+/* Set once in register_hooks, before any request; read-only afterwards. It
+ * spares every request a lookup of the filter by name. */
+static ap_filter_rec_t *preflight_filter_handle;
+
 /** Per-directory configuration. UNSET and NULL inherit. */
 typedef struct {
     int engine;                  /**< PREFLIGHT_ON/OFF/UNSET */
@@ -82,6 +86,8 @@ typedef struct {
     int allowed;
     int answered;                /**< the module answered the preflight itself */
     int expose_all;              /**< list the response's own header names */
+    int written;                 /**< set_headers ran for this decision */
+    int sent;                    /**< how many Access-Control-* it set */
     const char *acao, *acac, *acam, *acah, *acma, *acapn, *aceh, *allow;
     const char * const *vary;    /**< tokens the answer depends on */
 } preflight_decision;
@@ -760,46 +766,102 @@ static int has_vary_token(request_rec *r, const char *token)
     return s.found;
 }
 
+/* Vary is checked on every pass: mod_headers' "Header always set Vary" or a
+ * backend may have replaced what an earlier pass merged. */
+static void ensure_vary(request_rec *r, const preflight_decision *d)
+{
+    int i;
+
+    for (i = 0; d->vary && d->vary[i]; i++) {
+        if (!has_vary_token(r, d->vary[i])) {
+            apr_table_mergen(r->err_headers_out, "Vary", d->vary[i]);
+        }
+    }
+}
+
+static void set_one(apr_table_t *out, preflight_decision *d, const char *name,
+                    const char *value)
+{
+    if (value) {
+        apr_table_setn(out, name, value);
+        d->sent++;
+    }
+}
+
 /* Writes the decision into err_headers_out, which survives error responses
  * and ErrorDocument redirects, after removing every Access-Control-* value
  * that anyone else set: proxies replace headers_out, CGI merges into
- * err_headers_out, and either would otherwise give two values. Idempotent:
- * fixups calls it, the output filter calls it again. */
+ * err_headers_out, and either would otherwise give two values. */
 static void set_headers(request_rec *r, preflight_decision *d)
 {
     apr_table_t *out = r->err_headers_out;
-    int i, speaks;
+    int i;
 
     for (i = 0; owned_headers[i]; i++) {
         apr_table_unset(r->headers_out, owned_headers[i]);
         apr_table_unset(out, owned_headers[i]);
     }
+    d->written = 1;
+    d->sent = 0;
     /* A preflight that the module did not answer (refused by access control
      * first) must not look allowed. */
-    speaks = d->allowed && !(d->kind == PREFLIGHT_PREFLIGHT && !d->answered
-                             && d->conf->passthrough != PREFLIGHT_ON);
-    if (speaks) {
-        apr_table_setn(out, "Access-Control-Allow-Origin", d->acao);
-        if (d->acac)  apr_table_setn(out, "Access-Control-Allow-Credentials", d->acac);
-        if (d->acam)  apr_table_setn(out, "Access-Control-Allow-Methods", d->acam);
-        if (d->acah)  apr_table_setn(out, "Access-Control-Allow-Headers", d->acah);
-        if (d->acapn) apr_table_setn(out, "Access-Control-Allow-Private-Network", d->acapn);
-        if (d->acma)  apr_table_setn(out, "Access-Control-Max-Age", d->acma);
+    if (d->allowed && !(d->kind == PREFLIGHT_PREFLIGHT && !d->answered
+                        && d->conf->passthrough != PREFLIGHT_ON)) {
         if (d->expose_all) {
             d->aceh = expose_response_headers(r, d->conf->expose);
         }
-        if (d->aceh)  apr_table_setn(out, "Access-Control-Expose-Headers", d->aceh);
+        set_one(out, d, "Access-Control-Allow-Origin", d->acao);
+        set_one(out, d, "Access-Control-Allow-Credentials", d->acac);
+        set_one(out, d, "Access-Control-Allow-Methods", d->acam);
+        set_one(out, d, "Access-Control-Allow-Headers", d->acah);
+        set_one(out, d, "Access-Control-Allow-Private-Network", d->acapn);
+        set_one(out, d, "Access-Control-Max-Age", d->acma);
+        set_one(out, d, "Access-Control-Expose-Headers", d->aceh);
         if (d->allow && d->answered) {
             apr_table_setn(out, "Allow", d->allow);
         }
     }
-    /* Checked on every call: mod_headers' "Header always set Vary" or a
-     * backend may have replaced what an earlier call merged. */
-    for (i = 0; d->vary && d->vary[i]; i++) {
-        if (!has_vary_token(r, d->vary[i])) {
-            apr_table_mergen(out, "Vary", d->vary[i]);
+    ensure_vary(r, d);
+}
+
+static int is_own_value(const preflight_decision *d, const char *v)
+{
+    return v == d->acao || v == d->acac || v == d->acam || v == d->acah
+           || v == d->acapn || v == d->acma || v == d->aceh;
+}
+
+/* Counts the module's own Access-Control-* values in a table, or returns
+ * -1 at the first one that someone else set. One pass, no allocation: this
+ * is what most responses cost at the output filter. */
+static int count_own_cors(const apr_table_t *t, const preflight_decision *d)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i, own = 0;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (e[i].key[0] == 'A' || e[i].key[0] == 'a')
+            && !strncasecmp(e[i].key, "Access-Control-", 15)) {
+            if (!is_own_value(d, e[i].val)) {
+                return -1;
+            }
+            own++;
         }
     }
+    return own;
+}
+
+/* Are exactly the module's headers there, once each? */
+static int cors_intact(request_rec *r, const preflight_decision *d)
+{
+    int in_out, in_err;
+
+    if (!d->written || d->expose_all) {
+        return 0;
+    }
+    in_out = count_own_cors(r->headers_out, d);
+    in_err = count_own_cors(r->err_headers_out, d);
+    return in_out >= 0 && in_err >= 0 && in_out + in_err == d->sent;
 }
 
 static int preflight_skip_authn(request_rec *r)
@@ -857,7 +919,7 @@ static void add_filter(request_rec *r, int create)
     preflight_decision *d = decision_for(r, create);
 
     if (d) {
-        ap_add_output_filter(PREFLIGHT_FILTER, d, r, r->connection);
+        ap_add_output_filter_handle(preflight_filter_handle, d, r, r->connection);
     }
 }
 
@@ -876,7 +938,14 @@ static void preflight_insert_error_filter(request_rec *r)
 
 static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
-    set_headers(f->r, f->ctx);
+    preflight_decision *d = f->ctx;
+
+    if (cors_intact(f->r, d)) {
+        ensure_vary(f->r, d);
+    }
+    else {
+        set_headers(f->r, d);
+    }
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
@@ -936,8 +1005,9 @@ static void preflight_register_hooks(apr_pool_t *p)
                                 APR_HOOK_REALLY_LAST);
     /* CONTENT_SET: before the header filter, and before CACHE_SAVE so a
      * cached copy keeps the module's headers. */
-    ap_register_output_filter(PREFLIGHT_FILTER, preflight_out_filter, NULL,
-                              AP_FTYPE_CONTENT_SET);
+    preflight_filter_handle =
+        ap_register_output_filter(PREFLIGHT_FILTER, preflight_out_filter, NULL,
+                                  AP_FTYPE_CONTENT_SET);
 }
 
 AP_DECLARE_MODULE(preflight) = {
