@@ -11,6 +11,6 @@ if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "ok installed";
     echo "installing chromium"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium
+    apt-get install -y -qq chromium
 fi
 exec perl t/browser/run.pl

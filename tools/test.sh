@@ -1,14 +1,31 @@
 #!/bin/sh
-# Runs the Apache::Test suite against a private httpd on 127.0.0.1 and checks
-# that tests really ran: Apache::Test exits 0 without testing anything when it
-# refuses to run, so a pass needs "Result: PASS" and a non-zero test count.
+# make test: every stage in turn, each of which must pass and prove that it
+# ran. Apache::Test in particular exits 0 without testing anything when it
+# refuses to run, so its stage needs "Result: PASS" and a non-zero count.
+# The last line is the total: "N passed, 0 failed".
 set -e
 cd "$(dirname "$0")/.."
 HTTPD=${HTTPD:-/usr/sbin/apache2}
 APXS=${APXS:-apxs}
 mkdir -p build
-log=build/test.log
+total=0
 
+# count LOG: the N of a closing "N passed, 0 failed" line, or fail the stage.
+count() {
+    n=$(sed -n 's/^\([0-9][0-9]*\) passed, 0 failed$/\1/p' "$1" | tail -1)
+    if [ -z "$n" ] || [ "$n" -lt 1 ]; then
+        echo "make test: stage failed or ran nothing (see $1)" >&2
+        exit 1
+    fi
+    total=$((total + n))
+}
+
+echo "== unit tests (preflight_policy.c, ASan + UBSan)"
+./build/test_policy > build/unit.log 2>&1 || { cat build/unit.log; exit 1; }
+tail -1 build/unit.log
+count build/unit.log
+
+echo "== Apache::Test suite"
 # httpd's children run as nobody: they must be able to read t/htdocs.
 chmod -R a+rX t
 if ! runuser -u nobody -- test -r t/htdocs/. 2>/dev/null; then
@@ -16,28 +33,24 @@ if ! runuser -u nobody -- test -r t/htdocs/. 2>/dev/null; then
          "every parent directory is world-executable (chmod o+x)" >&2
     exit 1
 fi
-
-# Unit tests of the pure parts first: "N passed, N failed".
-./build/test_policy | tee build/unit.log
-unit_passed=$(sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' build/unit.log)
-if [ -z "$unit_passed" ]; then
-    echo "make test: unit tests failed" >&2
-    exit 1
-fi
-
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
-status=0
 perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" -port select \
-    -servername 127.0.0.1 "$@" 2>&1 | tee "$log" || status=$?
-# tee hides the exit status of the suite: read it from the harness summary.
-if ! grep -q '^Result: PASS' "$log"; then
-    echo "make test: the Apache::Test suite did not pass (see $log, t/logs/error_log)" >&2
+    -servername 127.0.0.1 > build/suite.log 2>&1 || true
+grep -E '^(t/|Files=|Result:)' build/suite.log || true
+tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' build/suite.log | tail -1)
+if ! grep -q '^Result: PASS' build/suite.log || [ -z "$tests" ] || [ "$tests" -lt 1 ]; then
+    cat build/suite.log
+    echo "make test: the Apache::Test suite did not pass (see build/suite.log, t/logs/error_log)" >&2
     exit 1
 fi
-tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$log" | tail -1)
-if [ -z "$tests" ] || [ "$tests" -lt 1 ]; then
-    echo "make test: the suite ran no test" >&2
-    exit 1
-fi
-echo "make test: $unit_passed unit checks and $tests Apache::Test assertions"
-echo "$((unit_passed + tests)) passed, 0 failed"
+echo "$tests passed, 0 failed" > build/suite.count
+count build/suite.count
+
+echo "== browser (headless Chromium)"
+sh tools/browser.sh > build/browser.log 2>&1 || { cat build/browser.log; exit 1; }
+grep -E '^(not ok|browser:)' build/browser.log || true
+tail -1 build/browser.log
+count build/browser.log
+
+echo "make test: every stage passed"
+echo "$total passed, 0 failed"
