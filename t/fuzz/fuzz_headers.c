@@ -1,0 +1,419 @@
+/*
+ * libFuzzer harness for the token half of preflight_policy.c: the
+ * splitting and checking of Access-Control-Request-Headers, the method
+ * check, and the RFC 9110 token test. With credentials on, the module
+ * echoes the request's own header list and method into the answer, so an
+ * OK verdict is what keeps hostile bytes out of those headers. Each input
+ * is compared with a plain reference reading of the rules (comma-separated,
+ * SP/HTAB trimmed, empty items ignored, at most 256 items of at most 256
+ * bytes); a violated property aborts with a message, which libFuzzer
+ * reports as a crash and saves the input. Built and run by tools/fuzz.sh.
+ */
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apr_general.h"
+#include "apr_strings.h"
+
+#include "preflight_policy.h"
+
+#define MAX_ITEMS PREFLIGHT_REQUEST_HEADERS_MAX
+#define MAX_NAME PREFLIGHT_HEADER_NAME_MAX
+
+enum { H_NAMED, H_ANY, H_ANY_AUTH, H_ANY_MINUS, H_NONE, N_HLISTS };
+static const char *const hlist_names[N_HLISTS] = {
+    "Content-Type X-Token", "*", "* Authorization", "* minus X-Debug",
+    "no list (NULL)",
+};
+static preflight_list *hlists[N_HLISTS];
+
+enum { M_NAMED, M_ANY, M_ANY_MINUS, M_NONE, N_MLISTS };
+static const char *const mlist_names[N_MLISTS] = {
+    "GET POST PUT", "*", "* minus DELETE", "no list (default GET HEAD POST)",
+};
+static preflight_list *mlists[N_MLISTS];
+
+static apr_pool_t *conf_pool;   /* the policies, for the whole run */
+static apr_pool_t *pool;        /* per input, cleared after each */
+
+static const char *cur_input;
+static size_t cur_len;
+
+static void print_escaped(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            fprintf(stderr, "\\%c", c);
+        }
+        else if (c >= 0x20 && c < 0x7f) {
+            fputc(c, stderr);
+        }
+        else {
+            fprintf(stderr, "\\x%02x", c);
+        }
+    }
+}
+
+/* The message quotes keys and names that may hold any byte: it is
+ * escaped like the input, so the log stays one readable text file. */
+static void violated(const char *fmt, ...)
+{
+    static char msg[8192];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        n = 0;
+    }
+    fprintf(stderr, "\nPROPERTY VIOLATED: ");
+    print_escaped(msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+    fprintf(stderr, "\n  input (%zu bytes): \"", cur_len);
+    print_escaped(cur_input, cur_len);
+    fprintf(stderr, "\"\n");
+    abort();
+}
+
+#define REQUIRE(cond, ...) do { if (!(cond)) violated(__VA_ARGS__); } while (0)
+
+static preflight_list *make_list(preflight_list_kind kind, const char *spec)
+{
+    apr_array_header_t *items = apr_array_make(conf_pool, 4, sizeof(const char *));
+    char *s = apr_pstrdup(conf_pool, spec), *tok, *last;
+    int any = 0;
+
+    for (tok = apr_strtok(s, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+        const char *norm, *why;
+        if (strcmp(tok, "*") == 0) {
+            any = 1;
+            continue;
+        }
+        if ((why = preflight_item_check(conf_pool, kind, tok, &norm))) {
+            fprintf(stderr, "fuzz_headers: policy item '%s' refused: %s\n", tok, why);
+            abort();
+        }
+        APR_ARRAY_PUSH(items, const char *) = norm;
+    }
+    return preflight_list_make(conf_pool, kind, items, any);
+}
+
+static preflight_list *minus(preflight_list_kind kind, preflight_list *base,
+                             const char *item)
+{
+    apr_array_header_t *edits = apr_array_make(conf_pool, 1, sizeof(preflight_edit));
+    preflight_edit *e = apr_array_push(edits);
+    preflight_list *l;
+
+    e->op = '-';
+    e->item = item;
+    l = preflight_list_edit(conf_pool, kind, base, edits);
+    if (!l->any || !l->excluded) {
+        fprintf(stderr, "fuzz_headers: '* minus %s' did not keep * with an exclusion\n", item);
+        abort();
+    }
+    return l;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    apr_initialize();
+    apr_pool_create(&conf_pool, NULL);
+    apr_pool_create(&pool, NULL);
+
+    hlists[H_NAMED] = make_list(PREFLIGHT_LIST_HEADERS, "Content-Type X-Token");
+    hlists[H_ANY] = make_list(PREFLIGHT_LIST_HEADERS, "*");
+    hlists[H_ANY_AUTH] = make_list(PREFLIGHT_LIST_HEADERS, "* Authorization");
+    hlists[H_ANY_MINUS] = minus(PREFLIGHT_LIST_HEADERS, hlists[H_ANY], "X-Debug");
+    hlists[H_NONE] = NULL;
+
+    mlists[M_NAMED] = make_list(PREFLIGHT_LIST_METHODS, "GET POST PUT");
+    mlists[M_ANY] = make_list(PREFLIGHT_LIST_METHODS, "*");
+    mlists[M_ANY_MINUS] = minus(PREFLIGHT_LIST_METHODS, mlists[M_ANY], "DELETE");
+    mlists[M_NONE] = NULL;
+    return 0;
+}
+
+/* RFC 9110 5.6.2, written out again rather than shared with the code under
+ * test. */
+static int ref_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\''
+           || c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_'
+           || c == '`' || c == '|' || c == '~';
+}
+
+static int ref_token(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (!ref_tchar((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* strncasecmp rather than a loop of our own: libFuzzer intercepts it and
+ * learns the names from it. The harness never calls setlocale, so this is
+ * the ASCII comparison of the C locale. */
+static int ieq(const char *a, size_t n, const char *lower)
+{
+    return strlen(lower) == n && strncasecmp(a, lower, n) == 0;
+}
+
+/* What each list allows, for a well-formed name. */
+static int ref_header_allowed(int list, const char *name, size_t n)
+{
+    switch (list) {
+    case H_NAMED:
+        return ieq(name, n, "content-type") || ieq(name, n, "x-token");
+    case H_ANY:
+        return !ieq(name, n, "authorization");
+    case H_ANY_AUTH:
+        return 1;
+    case H_ANY_MINUS:
+        return !ieq(name, n, "authorization") && !ieq(name, n, "x-debug");
+    default:
+        return 0;
+    }
+}
+
+typedef struct {
+    preflight_headers_verdict v;
+    int count;
+    size_t bad_off;     /* offset of *bad in the value, or (size_t)-1 */
+    size_t bad_len;
+} hresult;
+
+/* The reference reading, in the order the rules are stated; the first
+ * item that fails decides. */
+static preflight_headers_verdict ref_headers(int list, const char *s, int *count,
+                                             size_t *bad_off, size_t *bad_len)
+{
+    const char *p = s;
+    int items = 0;
+
+    *count = 0;
+    *bad_off = (size_t)-1;
+    *bad_len = 0;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const char *item_end = comma ? comma : p + strlen(p);
+        const char *b = p, *e = item_end;
+
+        if (++items > MAX_ITEMS) {
+            return PREFLIGHT_HEADERS_MALFORMED;
+        }
+        while (b < e && (*b == ' ' || *b == '\t')) {
+            b++;
+        }
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t')) {
+            e--;
+        }
+        if (e > b) {
+            if ((size_t)(e - b) > MAX_NAME || !ref_token(b, e - b)) {
+                *bad_off = b - s;
+                *bad_len = e - b;
+                return PREFLIGHT_HEADERS_MALFORMED;
+            }
+            if (!ref_header_allowed(list, b, e - b)) {
+                *bad_off = b - s;
+                *bad_len = e - b;
+                return PREFLIGHT_HEADERS_DENIED;
+            }
+            (*count)++;
+        }
+        if (!comma) {
+            return PREFLIGHT_HEADERS_OK;
+        }
+        p = comma + 1;
+    }
+}
+
+static void check_headers(int list, const char *s, size_t n, hresult *r, int check)
+{
+    const char *bad = (const char *)&bad;   /* a value no answer can hold */
+    apr_size_t bad_len = (apr_size_t)-1;
+    int count = -1, ref_count;
+    size_t ref_off, ref_len;
+    preflight_headers_verdict ref;
+
+    r->v = preflight_request_headers_check(hlists[list], s, &bad, &bad_len, &count);
+    r->count = count;
+    REQUIRE(r->v == PREFLIGHT_HEADERS_OK || r->v == PREFLIGHT_HEADERS_DENIED
+            || r->v == PREFLIGHT_HEADERS_MALFORMED,
+            "%s: verdict %d is none of OK, DENIED, MALFORMED", hlist_names[list], r->v);
+    REQUIRE(bad == NULL || (bad >= s && bad <= s + n && bad_len <= (size_t)(s + n - bad)),
+            "%s: bad (%zu bytes) points outside the %zu-byte value", hlist_names[list],
+            (size_t)bad_len, n);
+    r->bad_off = bad ? (size_t)(bad - s) : (size_t)-1;
+    r->bad_len = bad ? bad_len : 0;
+    if (!check) {
+        return;
+    }
+    ref = ref_headers(list, s, &ref_count, &ref_off, &ref_len);
+
+    if (r->v == PREFLIGHT_HEADERS_OK) {
+        size_t i;
+
+        /* With credentials on, the module echoes this value verbatim as
+         * Access-Control-Allow-Headers. */
+        for (i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            REQUIRE(ref_tchar(c) || c == ',' || c == ' ' || c == '\t',
+                    "%s: OK for a value holding byte 0x%02x at %zu",
+                    hlist_names[list], c, i);
+        }
+        REQUIRE(ref != PREFLIGHT_HEADERS_DENIED,
+                "%s: OK, but the item at %zu ('%.*s') is not allowed",
+                hlist_names[list], ref_off, (int)ref_len, s + ref_off);
+        REQUIRE(ref != PREFLIGHT_HEADERS_MALFORMED || ref_off != (size_t)-1,
+                "%s: OK for a value of more than %d items", hlist_names[list],
+                MAX_ITEMS);
+        REQUIRE(ref != PREFLIGHT_HEADERS_MALFORMED,
+                "%s: OK, but the item at %zu (%zu bytes) is not a token of at "
+                "most %d bytes", hlist_names[list], ref_off, ref_len, MAX_NAME);
+        REQUIRE(count == ref_count, "%s: OK with count %d, but %d non-empty items",
+                hlist_names[list], count, ref_count);
+        REQUIRE(bad == NULL && bad_len == 0, "%s: OK but bad is set", hlist_names[list]);
+    }
+    else {
+        REQUIRE(ref != PREFLIGHT_HEADERS_OK,
+                "%s: verdict %s for a list of %d allowed names",
+                hlist_names[list],
+                r->v == PREFLIGHT_HEADERS_DENIED ? "DENIED" : "MALFORMED", ref_count);
+    }
+    if (r->v == PREFLIGHT_HEADERS_DENIED) {
+        /* The module logs this name: it must be one whole item, a token,
+         * that the list really does not allow. */
+        REQUIRE(bad != NULL && bad_len > 0 && bad_len <= MAX_NAME,
+                "%s: DENIED without the name", hlist_names[list]);
+        REQUIRE(ref_token(bad, bad_len) && !ref_header_allowed(list, bad, bad_len),
+                "%s: DENIED naming '%.*s', which is allowed or not a token",
+                hlist_names[list], (int)bad_len, bad);
+        REQUIRE(ref == PREFLIGHT_HEADERS_DENIED && ref_off == r->bad_off
+                && ref_len == bad_len,
+                "%s: DENIED at offset %zu, the first failing item is at %zu (%s)",
+                hlist_names[list], r->bad_off, ref_off,
+                ref == PREFLIGHT_HEADERS_DENIED ? "denied" : "malformed");
+    }
+    if (r->v == PREFLIGHT_HEADERS_MALFORMED) {
+        REQUIRE(ref == PREFLIGHT_HEADERS_MALFORMED,
+                "%s: MALFORMED, but the first failing item at %zu is a denied token",
+                hlist_names[list], ref_off);
+    }
+}
+
+static int ref_method_allowed(int list, const char *m, size_t n)
+{
+    if (!ref_token(m, n)) {
+        return 0;
+    }
+    switch (list) {
+    case M_NAMED:
+        return !strcmp(m, "GET") || !strcmp(m, "POST") || !strcmp(m, "PUT");
+    case M_ANY:
+        return 1;
+    case M_ANY_MINUS:
+        return strcmp(m, "DELETE") != 0;
+    default:
+        return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "POST");
+    }
+}
+
+static void check_tokens(const char *s, size_t n, const uint8_t *data, size_t size)
+{
+    const char *out;
+    const char *why;
+    int i, got;
+
+    for (i = 0; i < N_MLISTS; i++) {
+        got = preflight_method_allowed(mlists[i], s);
+        REQUIRE(got == ref_method_allowed(i, s, n),
+                "method under %s: %s, expected the opposite", mlist_names[i],
+                got ? "allowed" : "refused");
+    }
+
+    got = preflight_is_token(s, n);
+    REQUIRE(got == ref_token(s, n), "is_token(up to NUL): %d, expected %d", got, !got);
+    /* The whole input, NULs included: a NUL is not a tchar. */
+    got = preflight_is_token((const char *)data, size);
+    REQUIRE(got == ref_token((const char *)data, size),
+            "is_token(whole %zu bytes): %d, expected %d", size, got, !got);
+
+    for (i = 0; i < 2; i++) {
+        preflight_list_kind kind = i ? PREFLIGHT_LIST_HEADERS : PREFLIGHT_LIST_METHODS;
+        out = NULL;
+        why = preflight_item_check(pool, kind, s, &out);
+        REQUIRE((why == NULL) == ref_token(s, n),
+                "item_check(%s): %s a %stoken", i ? "headers" : "methods",
+                why ? "refuses" : "accepts", why ? "" : "non-");
+        REQUIRE(why || (out && strcmp(out, s) == 0),
+                "item_check(%s): accepted item changed", i ? "headers" : "methods");
+    }
+}
+
+static char *exact_copy(const uint8_t *data, size_t n)
+{
+    char *s = malloc(n + 1);
+
+    if (!s) {
+        abort();
+    }
+    memcpy(s, data, n);
+    s[n] = '\0';
+    return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t n = nul ? (size_t)(nul - data) : size;
+    hresult prefix[N_HLISTS], whole;
+    char *s, *full;
+    int i;
+
+    cur_input = (const char *)data;
+    cur_len = size;
+    /* Exactly n + 1 bytes on the heap: ASan reports any read past the
+     * terminator. */
+    s = exact_copy(data, n);
+    for (i = 0; i < N_HLISTS; i++) {
+        check_headers(i, s, n, &prefix[i], 1);
+    }
+    check_tokens(s, n, data, size);
+
+    /* A header value ends at its first NUL: what follows must change
+     * nothing. */
+    if (nul) {
+        full = exact_copy(data, size);
+        for (i = 0; i < N_HLISTS; i++) {
+            check_headers(i, full, size, &whole, 0);
+            REQUIRE(whole.v == prefix[i].v && whole.count == prefix[i].count
+                    && whole.bad_off == prefix[i].bad_off
+                    && whole.bad_len == prefix[i].bad_len,
+                    "%s: bytes after a NUL change the verdict", hlist_names[i]);
+        }
+        free(full);
+    }
+    free(s);
+    apr_pool_clear(pool);
+    return 0;
+}
