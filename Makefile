@@ -4,8 +4,12 @@
 #   make install  install it with apxs into httpd's module directory
 #   make run      start a private httpd on 127.0.0.1 with conf/example.conf.in
 #   make stop     stop that httpd
-#   make test     every test: unit tests of the pure parts, then the
-#                 Apache::Test suite against a real httpd it starts
+#   make test     every test: unit tests of the pure parts, the Apache::Test
+#                 suite against a real httpd it starts, headless Chromium,
+#                 fuzzing, valgrind, load and graceful restart (bounded runs)
+#   make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 600 each)
+#   make soak     the load test for longer (SOAK_SECONDS, default 300)
+#   make bench    mod_preflight against bare httpd and the mod_headers recipe
 
 APXS    ?= apxs
 HTTPD   ?= /usr/sbin/apache2
@@ -14,7 +18,7 @@ CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-f
 MODULE  = .libs/mod_preflight.so
 SOURCES = mod_preflight.c preflight_policy.c
 
-.PHONY: all deps install run stop test unit clean
+.PHONY: all deps install run stop test unit fuzz soak bench clean
 
 all: deps $(MODULE)
 
@@ -46,6 +50,27 @@ unit: deps build/test_policy
 
 test: all build/test_policy
 	@sh tools/test.sh
+
+# Longer runs, outside make test.
+fuzz: all
+	sh tools/fuzz.sh $${FUZZ_SECONDS:-600}
+
+soak: all
+	sh tools/load.sh $${SOAK_SECONDS:-300}
+
+build/bench/alloc_shim.so: bench/alloc_shim.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -shared -fPIC -o $@ bench/alloc_shim.c -ldl
+
+build/bench/.libs/mod_pfbench.so: bench/mod_pfbench.c
+	@mkdir -p build/bench
+	cp bench/mod_pfbench.c build/bench/
+	cd build/bench && $(APXS) -c mod_pfbench.c
+
+bench: all
+	@sh tools/bench-deps.sh
+	$(MAKE) build/bench/alloc_shim.so build/bench/.libs/mod_pfbench.so
+	perl bench/run.pl $(BENCH_ARGS)
 
 clean:
 	rm -rf .libs *.o *.lo *.la *.slo build

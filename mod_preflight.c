@@ -92,18 +92,6 @@ typedef struct {
     const char * const *vary;    /**< tokens the answer depends on */
 } preflight_decision;
 
-/* Every Access-Control-* response header: in scope, the module owns them. */
-static const char * const owned_headers[] = {
-    "Access-Control-Allow-Origin",
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Allow-Private-Network",
-    "Access-Control-Expose-Headers",
-    "Access-Control-Max-Age",
-    NULL
-};
-
 /* What an answer can depend on, as Vary tokens. */
 static const char * const vary_origin[] = { "Origin", NULL };
 static const char * const vary_origin_method[] = {
@@ -363,10 +351,29 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
     return preflight_list_edit(p, kind, base, add->edits);
 }
 
+static int sets_nothing(const preflight_dir_conf *c)
+{
+    return c->engine == PREFLIGHT_UNSET && !c->origins && !c->methods
+           && !c->headers && !c->expose && c->credentials == PREFLIGHT_UNSET
+           && c->max_age == PREFLIGHT_UNSET
+           && c->private_network == PREFLIGHT_UNSET && !c->success_status
+           && c->passthrough == PREFLIGHT_UNSET;
+}
+
 static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     preflight_dir_conf *base = basev, *add = addv;
-    preflight_dir_conf *conf = apr_palloc(p, sizeof(*conf));
+    preflight_dir_conf *conf;
+
+    /* Most sections a request passes through say nothing about CORS, and
+     * httpd merges per request: share instead of copying. */
+    if (sets_nothing(add)) {
+        return base;
+    }
+    if (sets_nothing(base)) {
+        return add;
+    }
+    conf = apr_palloc(p, sizeof(*conf));
 
     conf->engine = add->engine != PREFLIGHT_UNSET ? add->engine : base->engine;
     conf->origins = merge_list(p, PREFLIGHT_LIST_ORIGINS, base->origins, add->origins);
@@ -723,15 +730,8 @@ static const char *expose_response_headers(request_rec *r,
     return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
 }
 
-typedef struct {
-    const char *token;
-    apr_size_t len;
-    int found;
-} token_search;
-
-static int value_has_token(void *ctx, const char *key, const char *value)
+static int value_has_token(const char *value, const char *token, apr_size_t len)
 {
-    token_search *s = ctx;
     const char *p = value;
 
     while (*p) {
@@ -742,28 +742,36 @@ static int value_has_token(void *ctx, const char *key, const char *value)
         }
         for (start = p; *p && *p != ',' && *p != ' ' && *p != '\t'; p++)
             ;
-        if ((apr_size_t)(p - start) == s->len
-            && !strncasecmp(start, s->token, s->len)) {
-            s->found = 1;
-            return 0;
+        if ((apr_size_t)(p - start) == len && !strncasecmp(start, token, len)) {
+            return 1;
         }
     }
-    return 1;
+    return 0;
+}
+
+static int table_has_vary_token(const apr_table_t *t, const char *token,
+                                apr_size_t len)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (e[i].key[0] | 0x20) == 'v' && !strcasecmp(e[i].key, "Vary")
+            && value_has_token(e[i].val, token, len)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Vary tokens compare case-insensitively, in either table. */
 static int has_vary_token(request_rec *r, const char *token)
 {
-    token_search s;
+    apr_size_t len = strlen(token);
 
-    s.token = token;
-    s.len = strlen(token);
-    s.found = 0;
-    apr_table_do(value_has_token, &s, r->headers_out, "Vary", NULL);
-    if (!s.found) {
-        apr_table_do(value_has_token, &s, r->err_headers_out, "Vary", NULL);
-    }
-    return s.found;
+    return table_has_vary_token(r->headers_out, token, len)
+           || table_has_vary_token(r->err_headers_out, token, len);
 }
 
 /* Vary is checked on every pass: mod_headers' "Header always set Vary" or a
@@ -776,6 +784,40 @@ static void ensure_vary(request_rec *r, const preflight_decision *d)
         if (!has_vary_token(r, d->vary[i])) {
             apr_table_mergen(r->err_headers_out, "Vary", d->vary[i]);
         }
+    }
+}
+
+static int is_cors_key(const char *key)
+{
+    return key && (key[0] | 0x20) == 'a' && !strncasecmp(key, "Access-Control-", 15);
+}
+
+static int is_own_value(const preflight_decision *d, const char *v)
+{
+    return v == d->acao || v == d->acac || v == d->acam || v == d->acah
+           || v == d->acapn || v == d->acma || v == d->aceh;
+}
+
+/* Removes every Access-Control-* entry of a table, but the module's own
+ * when keep_own: one pass when there is nothing to remove, which is the
+ * common case. */
+static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own)
+{
+    for (;;) {
+        const apr_array_header_t *arr = apr_table_elts(t);
+        const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+        const char *key = NULL;
+        int i;
+
+        for (i = 0; i < arr->nelts && !key; i++) {
+            if (is_cors_key(e[i].key) && !(keep_own && is_own_value(d, e[i].val))) {
+                key = e[i].key;
+            }
+        }
+        if (!key) {
+            return;
+        }
+        apr_table_unset(t, key);
     }
 }
 
@@ -795,18 +837,20 @@ static void set_one(apr_table_t *out, preflight_decision *d, const char *name,
 static void set_headers(request_rec *r, preflight_decision *d)
 {
     apr_table_t *out = r->err_headers_out;
-    int i;
+    int speaks;
 
-    for (i = 0; owned_headers[i]; i++) {
-        apr_table_unset(r->headers_out, owned_headers[i]);
-        apr_table_unset(out, owned_headers[i]);
-    }
-    d->written = 1;
-    d->sent = 0;
     /* A preflight that the module did not answer (refused by access control
      * first) must not look allowed. */
-    if (d->allowed && !(d->kind == PREFLIGHT_PREFLIGHT && !d->answered
-                        && d->conf->passthrough != PREFLIGHT_ON)) {
+    speaks = d->allowed && !(d->kind == PREFLIGHT_PREFLIGHT && !d->answered
+                             && d->conf->passthrough != PREFLIGHT_ON);
+    /* The module writes only err_headers_out: any Access-Control-* value in
+     * headers_out is someone else's, or ours moved there by an error
+     * response; either way it goes, and ours is set again below. */
+    strip_cors(r->headers_out, d, 0);
+    strip_cors(out, d, speaks);
+    d->written = 1;
+    d->sent = 0;
+    if (speaks) {
         if (d->expose_all) {
             d->aceh = expose_response_headers(r, d->conf->expose);
         }
@@ -824,12 +868,6 @@ static void set_headers(request_rec *r, preflight_decision *d)
     ensure_vary(r, d);
 }
 
-static int is_own_value(const preflight_decision *d, const char *v)
-{
-    return v == d->acao || v == d->acac || v == d->acam || v == d->acah
-           || v == d->acapn || v == d->acma || v == d->aceh;
-}
-
 /* Counts the module's own Access-Control-* values in a table, or returns
  * -1 at the first one that someone else set. One pass, no allocation: this
  * is what most responses cost at the output filter. */
@@ -840,8 +878,7 @@ static int count_own_cors(const apr_table_t *t, const preflight_decision *d)
     int i, own = 0;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && (e[i].key[0] == 'A' || e[i].key[0] == 'a')
-            && !strncasecmp(e[i].key, "Access-Control-", 15)) {
+        if (is_cors_key(e[i].key)) {
             if (!is_own_value(d, e[i].val)) {
                 return -1;
             }

@@ -70,7 +70,8 @@ typedef struct {
     apr_array_header_t *items;     /**< const char *, normalized, configured order; no "*" */
     int any;                       /**< "*" was listed */
     apr_hash_t *excluded;          /**< items removed from an inherited "*", or NULL */
-    apr_hash_t *set;               /**< lookup key -> item */
+    apr_hash_t *set;               /**< lookup key -> item, every item */
+    apr_hash_t *exact;             /**< origins: exact origins and null only */
     apr_array_header_t *patterns;  /**< preflight_pattern, origins only */
     const char *http_origin;       /**< origins: the first plain-http origin listed */
     const char *joined;            /**< items joined with ", ", "*" first when any */

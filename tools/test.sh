@@ -52,5 +52,20 @@ grep -E '^(not ok|browser:)' build/browser.log || true
 tail -1 build/browser.log
 count build/browser.log
 
+# stage NAME LOG COMMAND...: a stage without its own "N passed" line counts
+# as one check; it passes by its exit status and its summary line.
+stage() {
+    name=$1; log=$2; shift 2
+    "$@" > "$log" 2>&1 || { cat "$log"; echo "make test: $name failed" >&2; exit 1; }
+    grep -E "^$name:" "$log" | tail -2
+    total=$((total + 1))
+}
+
+echo "== fuzzing (libFuzzer, ASan + UBSan, ${FUZZ_SECONDS:=60} s per harness)"
+stage fuzz build/fuzz.log sh tools/fuzz.sh "$FUZZ_SECONDS"
+
+echo "== load and graceful restart (wrk, event MPM, ${LOAD_SECONDS:=20} s)"
+stage load build/load.log sh tools/load.sh "$LOAD_SECONDS"
+
 echo "make test: every stage passed"
 echo "$total passed, 0 failed"

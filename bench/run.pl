@@ -1,0 +1,607 @@
+#!/usr/bin/perl
+# make bench: mod_preflight against httpd without CORS ("bare") and against
+# the mod_headers + mod_setenvif + mod_rewrite recipe, same policy, same
+# machine, one run. Measures:
+#   1. instructions per request (callgrind, httpd -X, one keep-alive
+#      connection, (Ir(N2) - Ir(N1)) / (N2 - N1), twice), and the module's
+#      own share;
+#   2. requests/s (wrk; server and load generator on different cores;
+#      alternating rounds, median, ratio to bare);
+#   3. memory: bytes the module takes from pools per request, and resident
+#      memory after 1M requests against after warm-up;
+#   4. configuration cost: apache2 -t time and memory with 10/1,000/10,000
+#      origins.
+# Prints one table per measure and a verdict per target; writes the same as
+# Markdown to bench/results/.
+#
+#   perl bench/run.pl [--quick] [--only=bare,preflight]
+#   --quick: fewer requests and rounds, for a smoke run; --only: callgrind
+#   figures of the named scenarios and nothing else.
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(strftime);
+use Time::HiRes qw(sleep time);
+
+my $quick = grep { $_ eq '--quick' } @ARGV;
+# --only=a,b: just these scenarios' instruction counts (profiling a change)
+my ($only) = map { /^--only=(.*)/ ? $1 : () } @ARGV;
+my $src = abs_path(dirname(__FILE__) . '/..');
+my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
+my $module = "$src/.libs/mod_preflight.so";
+my $shim = "$src/build/bench/alloc_shim.so";
+my $pfbench = "$src/build/bench/.libs/mod_pfbench.so";
+-f $module or die "$module is missing: run make first\n";
+-f $_ or die "$_ is missing: make bench builds it\n" for $shim, $pfbench;
+my $mods = '/usr/lib/apache2/modules';
+
+my $work = tempdir('pf-bench-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});
+chmod 0755, $work;
+
+my ($N1, $N2) = $quick ? (50, 250) : (200, 1200);
+my $ROUNDS = $quick ? 2 : 5;
+my $WRK_SECONDS = $quick ? 2 : 4;
+my $MILLION = $quick ? 100_000 : 1_000_000;
+my $PAUSE = 0.002;
+
+# ---- the policy, as each contender writes it
+
+sub origins { my $n = shift; map { "https://app$_.example.com" } 1 .. $n }
+
+sub preflight_policy {
+    my @origins = @_;
+    my @lines;
+    push @lines, 'PreflightAllowOrigin ' . join(' ', splice(@origins, 0, 100)) while @origins;
+    return join("\n", 'PreflightEngine On', @lines,
+        'PreflightAllowMethods GET POST PUT',
+        'PreflightAllowHeaders Content-Type X-Token',
+        'PreflightAllowCredentials On',
+        'PreflightMaxAge 600') . "\n";
+}
+
+# The usual expert recipe: SetEnvIf marks an allowed Origin, mod_rewrite
+# answers preflights with 204, mod_headers "always" adds the headers (so
+# errors carry them), unsets a backend's own, and merges Vary.
+sub recipe_policy {
+    my ($per_line, @origins) = @_;
+    my @setenv;
+    while (my @chunk = splice(@origins, 0, $per_line)) {
+        my $alt = join '|', map { (my $o = $_) =~ s/\./\\./g; $o } @chunk;
+        push @setenv, qq{SetEnvIf Origin "^(?:$alt)\$" CORS_ORIGIN=\$0};
+    }
+    my $pre = q{"expr=-n reqenv('CORS_ORIGIN') && %{REQUEST_METHOD} == 'OPTIONS'"};
+    return join("\n", @setenv,
+        'Header always unset Access-Control-Allow-Origin',
+        'Header always set Access-Control-Allow-Origin "%{CORS_ORIGIN}e" env=CORS_ORIGIN',
+        'Header always set Access-Control-Allow-Credentials "true" env=CORS_ORIGIN',
+        qq{Header always set Access-Control-Allow-Methods "GET, POST, PUT" $pre},
+        qq{Header always set Access-Control-Allow-Headers "Content-Type, X-Token" $pre},
+        qq{Header always set Access-Control-Max-Age "600" $pre},
+        'Header always merge Vary "Origin"',
+        'RewriteEngine On',
+        'RewriteCond %{REQUEST_METHOD} =OPTIONS',
+        'RewriteCond %{HTTP:Access-Control-Request-Method} !=""',
+        'RewriteRule ^ - [R=204,L]') . "\n";
+}
+
+my @recipe_mods = qw(headers setenvif rewrite);
+my @scenarios = (
+    { name => 'bare' },
+    { name => 'recipe', mods => \@recipe_mods, dir => recipe_policy(1000, origins(1)),
+      origin => (origins(1))[-1] },
+    { name => 'preflight', mods => ['preflight'], dir => preflight_policy(origins(1)),
+      origin => (origins(1))[-1] },
+    { name => 'preflight-10000', mods => ['preflight'], dir => preflight_policy(origins(10000)),
+      origin => (origins(10000))[-1] },
+    { name => 'recipe-100', mods => \@recipe_mods, dir => recipe_policy(1000, origins(100)),
+      origin => (origins(100))[-1] },
+    { name => 'recipe-10000', mods => \@recipe_mods, dir => recipe_policy(500, origins(10000)),
+      origin => (origins(10000))[-1] },
+    { name => 'preflight-wild-100', mods => ['preflight'],
+      dir => preflight_policy(map { "https://*.tenant$_.example.com" } 1 .. 100),
+      origin => 'https://app.tenant100.example.com' },
+    { name => 'preflight-htaccess', mods => ['preflight'], htaccess => preflight_policy(origins(1)),
+      origin => (origins(1))[-1] },
+    { name => 'recipe-htaccess', mods => \@recipe_mods, htaccess => recipe_policy(1000, origins(1)),
+      origin => (origins(1))[-1] },
+    { name => 'preflight-off', mods => ['preflight'],
+      server => "<Location /elsewhere/>\n" . preflight_policy(origins(1)) . "</Location>\n",
+      origin => (origins(1))[-1] },
+);
+my %scenario = map { $_->{name} => $_ } @scenarios;
+$_->{origin} //= (origins(1))[-1] for @scenarios;
+
+my @workloads = qw(preflight actual plain);
+
+sub request_for {
+    my ($s, $w) = @_;
+    my $h = "Host: 127.0.0.1\r\n";
+    return "OPTIONS /data.json HTTP/1.1\r\n${h}Origin: $s->{origin}\r\n"
+         . "Access-Control-Request-Method: PUT\r\n"
+         . "Access-Control-Request-Headers: content-type,x-token\r\n\r\n" if $w eq 'preflight';
+    return "GET /data.json HTTP/1.1\r\n${h}Origin: $s->{origin}\r\n\r\n" if $w eq 'actual';
+    return "GET /data.json HTTP/1.1\r\n$h\r\n";
+}
+
+# ---- private servers
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  ReuseAddr => 1) or die "bind: $!";
+    return $s->sockport;
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+}
+
+sub setup_root {
+    my ($s, $tag, $callgrind) = @_;
+    my $root = "$work/$s->{name}-$tag";
+    remove_tree($root);
+    make_path("$root/htdocs");
+    chmod 0755, $root, "$root/htdocs";
+    write_file("$root/htdocs/data.json",
+               qq({"id":42,"name":"benchmark","items":["apple","pear","plum"],"ok":true,"n":1234567}\n));
+    write_file("$root/htdocs/.htaccess", $s->{htaccess}) if $s->{htaccess};
+    my $port = free_port();
+    my $load = join '', map { $_ eq 'preflight'
+        ? "LoadModule preflight_module $module\n"
+        : "LoadModule ${_}_module $mods/mod_$_.so\n" } @{ $s->{mods} || [] };
+    $load .= "LoadModule pfbench_module $pfbench\n" if $callgrind;
+    my $override = $s->{htaccess} ? 'FileInfo' : 'None';
+    my $dir = $s->{dir} // '';
+    write_file("$root/httpd.conf", <<"EOF");
+ServerRoot "$root"
+ServerName 127.0.0.1
+PidFile "$root/httpd.pid"
+ErrorLog "$root/error_log"
+LogLevel warn
+DefaultRuntimeDir "$root"
+User nobody
+Group nogroup
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule mime_module $mods/mod_mime.so
+$load
+TypesConfig /etc/mime.types
+Listen 127.0.0.1:$port
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 60
+StartServers 1
+ServerLimit 1
+ThreadsPerChild 32
+MaxRequestWorkers 32
+MinSpareThreads 1
+MaxSpareThreads 32
+DocumentRoot "$root/htdocs"
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "$root/htdocs">
+    AllowOverride $override
+    Options FollowSymLinks
+    Require all granted
+$dir</Directory>
+@{[ $s->{server} // '' ]}
+<IfModule pfbench_module>
+    <Location "/__pfbench/dump">
+        SetHandler pfbench-dump
+    </Location>
+</IfModule>
+EOF
+    my $out = `$httpd -t -d '$root' -f '$root/httpd.conf' 2>&1`;
+    die "$s->{name}: configuration refused:\n$out" if $?;
+    return ($root, $port);
+}
+
+sub wait_port {
+    my ($port, $seconds) = @_;
+    for (1 .. $seconds * 20) {
+        return 1 if IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port);
+        sleep 0.05;
+    }
+    die "nothing answered on 127.0.0.1:$port\n";
+}
+
+sub read_pid { open my $fh, '<', "$_[0]/httpd.pid" or return; my $p = <$fh>; chomp $p; $p }
+
+sub stop_pid {
+    my $pid = shift or return;
+    kill 'TERM', $pid;
+    for (1 .. 600) { return unless kill 0, $pid; sleep 0.05 }
+    warn "pid $pid did not stop\n";
+}
+
+# One keep-alive connection; N requests, each read to its end, with a fixed
+# pause so that every request takes the same path through the MPM.
+sub drive {
+    my ($port, $req, $n, $then) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
+        or die "connect: $!";
+    binmode $sock;
+    my @reqs = (($req) x $n);
+    push @reqs, "GET $then HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" if $then;
+    for my $req (@reqs) {
+        print $sock $req;
+        my $head = '';
+        while ($head !~ /\r\n\r\n/) {
+            my $got = sysread($sock, $head, 4096, length $head);
+            die "connection closed early\n" unless $got;
+        }
+        my ($h, $body) = split /\r\n\r\n/, $head, 2;
+        my ($len) = $h =~ /^Content-Length:\s*(\d+)/mi;
+        $len //= 0;
+        while (length $body < $len) {
+            sysread($sock, $body, $len - length $body, length $body) or die "short body\n";
+        }
+        sleep $PAUSE;
+    }
+    close $sock;
+}
+
+# ---- 1. instructions per request
+
+# Total Ir and the module's own share in one callgrind dump: the module's
+# self cost plus what it calls outside itself, except ap_pass_brigade (the
+# rest of the filter chain, which is not the module's work).
+sub parse_callgrind {
+    my $file = shift;
+    open my $fh, '<', $file or die "$file: $!";
+    my ($total, $mine, $ob, $cob, $cfn, $in_call) = (0, 0, '', undef, '', 0);
+    while (<$fh>) {
+        if (/^(?:summary|totals):\s+(\d+)/) { $total = $1 if $1 > $total; next }
+        if (/^ob=(.*)/) { $ob = $1; next }
+        if (/^cob=(.*)/) { $cob = $1; next }
+        if (/^cfn=(.*)/) { $cfn = $1; next }
+        if (/^calls=/) { $in_call = 1; next }
+        if (/^[+\-*\d]\S*\s+(\d+)/) {
+            my $ir = $1;
+            my $ours = $ob =~ /mod_preflight/;
+            if ($in_call) {
+                my $callee_ours = defined $cob ? $cob =~ /mod_preflight/ : $ours;
+                # callgrind names recursion levels ap_pass_brigade'2, '3, ...
+                $mine += $ir if $ours && !$callee_ours && $cfn !~ /^ap_pass_brigade(?:'\d+)?$/;
+                ($in_call, $cob) = (0, undef);
+            }
+            elsif ($ours) {
+                $mine += $ir;
+            }
+        }
+    }
+    return ($total, $mine);
+}
+
+sub callgrind_scenario {
+    my $s = shift;
+    my ($root, $port) = setup_root($s, 'cg', 1);
+    my $out = "$root/callgrind.out";
+    # httpd -X drops to User nobody, and then writes the dumps.
+    system('chown', 'nobody:nogroup', $root) == 0 or die "chown $root failed\n";
+    my $pid = fork // die;
+    if (!$pid) {
+        open STDOUT, '>', "$root/valgrind.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'valgrind', '--tool=callgrind', '--vgdb=no', "--callgrind-out-file=$out",
+             '--compress-strings=no', '--compress-pos=no',
+             $httpd, '-X', '-d', $root, '-f', "$root/httpd.conf";
+        die "exec valgrind: $!";
+    }
+    wait_port($port, 120);
+    # Warm-up, then a first dump that takes startup and warm-up away: every
+    # dump starts the counters from zero again.
+    drive($port, request_for($s, $_), 20) for @workloads;
+    drive($port, '', 0, '/__pfbench/dump');
+    my $dumps = 1;
+    my %r;
+    for my $w (@workloads) {
+        for my $rep (1, 2) {
+            my %phase;
+            for my $n ($N1, $N2) {
+                drive($port, request_for($s, $w), $n, '/__pfbench/dump');
+                my $file = "$out." . ++$dumps;
+                for (1 .. 200) { last if -s $file; sleep 0.05 }
+                @{ $phase{$n} } = parse_callgrind($file);
+            }
+            my $d = $N2 - $N1;
+            push @{ $r{$w}{ir} }, ($phase{$N2}[0] - $phase{$N1}[0]) / $d;
+            push @{ $r{$w}{mine} }, ($phase{$N2}[1] - $phase{$N1}[1]) / $d;
+        }
+    }
+    kill 'KILL', $pid;          # every dump is written; no need for a clean exit
+    waitpid $pid, 0;
+    return \%r;
+}
+
+# ---- 3a. bytes from pools per request (LD_PRELOAD shim)
+
+sub alloc_scenario {
+    my $s = shift;
+    my %bytes;
+    for my $w (@workloads) {
+        my %at;
+        for my $n ($N1, $N2) {
+            my ($root, $port) = setup_root($s, "alloc-$w-$n");
+            my $file = "$root/alloc.out";
+            local $ENV{LD_PRELOAD} = $shim;
+            local $ENV{PF_ALLOC_OUT} = $file;
+            my $pid = fork // die;
+            if (!$pid) {
+                open STDOUT, '>', '/dev/null';
+                exec $httpd, '-X', '-d', $root, '-f', "$root/httpd.conf";
+                die;
+            }
+            wait_port($port, 30);
+            drive($port, request_for($s, $w), $n);
+            sleep 0.2;
+            open my $fh, '<', $file or die "no allocation report for $s->{name}\n";
+            my @v = split ' ', (<$fh> // '0 0');
+            $at{$n} = $v[0];
+            kill 'KILL', $pid;
+            waitpid $pid, 0;
+        }
+        $bytes{$w} = ($at{$N2} - $at{$N1}) / ($N2 - $N1);
+    }
+    return \%bytes;
+}
+
+# ---- 2. throughput
+
+sub start_server {
+    my ($s, $tag, $cpu) = @_;
+    my ($root, $port) = setup_root($s, $tag);
+    system('taskset', '-c', $cpu, $httpd, '-d', $root, '-f', "$root/httpd.conf", '-k', 'start') == 0
+        or die "$s->{name}: httpd did not start\n";
+    wait_port($port, 30);
+    for (1 .. 100) { last if read_pid($root); sleep 0.05 }
+    return { root => $root, port => $port, pid => read_pid($root) };
+}
+
+sub wrk_script {
+    my ($s, $w) = @_;
+    my $file = "$work/wrk-$s->{name}-$w.lua";
+    my @h;
+    push @h, qq{wrk.headers["Origin"] = "$s->{origin}"} if $w ne 'plain';
+    if ($w eq 'preflight') {
+        push @h, 'wrk.method = "OPTIONS"',
+                 'wrk.headers["Access-Control-Request-Method"] = "PUT"',
+                 'wrk.headers["Access-Control-Request-Headers"] = "content-type,x-token"';
+    }
+    write_file($file, join("\n", @h) . "\n");
+    return $file;
+}
+
+sub wrk {
+    my ($port, $script, $seconds, $cpu) = @_;
+    my $out = `taskset -c $cpu wrk -t1 -c16 -d${seconds}s -s '$script' http://127.0.0.1:$port/data.json 2>&1`;
+    my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/;
+    my ($total) = $out =~ /(\d+) requests in/;
+    my $errors = 0;
+    $errors += $1 while $out =~ /(?:connect|read|write|timeout) (\d+)/g;
+    my ($non2xx) = $out =~ /Non-2xx or 3xx responses: (\d+)/;
+    return { rps => $rps // 0, total => $total // 0, errors => $errors, non2xx => $non2xx // 0 };
+}
+
+sub median {
+    my @v = sort { $a <=> $b } @_;
+    return 0 unless @v;
+    return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
+}
+
+sub rss_kb {
+    my $parent = shift;
+    my $sum = 0;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // next;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S (\d+)/ or next;
+        next unless $pid == $parent || $ppid == $parent;
+        open my $st, '<', "/proc/$pid/status" or next;
+        while (<$st>) { $sum += $1 if /^VmRSS:\s+(\d+)/ }
+    }
+    return $sum;
+}
+
+# ---- 4. configuration cost
+
+sub config_cost {
+    my $n = shift;
+    my $s = { name => "config-$n", mods => ['preflight'], dir => preflight_policy(origins($n)) };
+    my ($root) = setup_root($s, 'cfg');
+    my @times;
+    my $maxrss = 0;
+    for (1 .. 5) {
+        my $t0 = time;
+        my $out = `/usr/bin/time -f 'maxrss=%M' $httpd -t -d '$root' -f '$root/httpd.conf' 2>&1`;
+        push @times, time - $t0;
+        $maxrss = $1 if $out =~ /maxrss=(\d+)/ && $1 > $maxrss;
+    }
+    return { seconds => median(@times), maxrss_kb => $maxrss };
+}
+
+# ---- report
+
+my @report;
+sub say_md { my $l = join '', @_; print "$l\n"; push @report, $l }
+
+sub table {
+    my ($title, $head, @rows) = @_;
+    say_md('');
+    say_md("### $title");
+    say_md('');
+    say_md('| ' . join(' | ', @$head) . ' |');
+    say_md('|' . join('|', map { '---' } @$head) . '|');
+    say_md('| ' . join(' | ', @$_) . ' |') for @rows;
+}
+
+my @verdicts;
+sub verdict {
+    my ($ok, $text) = @_;
+    push @verdicts, sprintf('%s %s', $ok ? 'PASS' : 'MISS', $text);
+}
+
+my $host = `uname -srm`; chomp $host;
+my ($version) = `$httpd -v` =~ /Server version: (\S+)/;
+say_md('# mod_preflight benchmark');
+say_md('');
+say_md(sprintf('%s, %s, %s, %d cores; N1=%d, N2=%d requests per callgrind phase, %d wrk rounds of %d s.',
+    strftime('%Y-%m-%d %H:%M UTC', gmtime), $version, $host, `nproc` + 0,
+    $N1, $N2, $ROUNDS, $WRK_SECONDS));
+
+# recipe-10000 on one SetEnvIf line: what an operator hits first.
+{
+    my $s = { name => 'recipe-one-line', mods => \@recipe_mods,
+              dir => recipe_policy(10000, origins(10000)) };
+    my $msg = eval { setup_root($s, 'probe'); 'accepted' } // $@;
+    ($msg) = $msg =~ /(Syntax error.*?\n.*?\n)/s if $msg =~ /Syntax error/;
+    $msg =~ s/\s+/ /g;
+    say_md('');
+    say_md("One SetEnvIf line with 10,000 origins: `" . substr($msg, 0, 300) . "`; "
+           . 'recipe-10000 therefore splits them over 20 lines of 500.');
+}
+
+@scenarios = grep { my $n = $_->{name}; grep { $_ eq $n } split /,/, $only } @scenarios if $only;
+print STDERR "callgrind: ", scalar(@scenarios), " scenarios\n";
+my %cg;
+for my $s (@scenarios) {
+    print STDERR "  $s->{name}\n";
+    $cg{$s->{name}} = callgrind_scenario($s);
+}
+my $bare = $cg{bare};
+table('Instructions per request (callgrind; run 1 / run 2; ratio to bare from run 1)',
+      ['scenario', map({ ("$_", "$_ vs bare") } @workloads), 'module share (actual)'],
+      map {
+          my $r = $cg{$_->{name}};
+          [ $_->{name},
+            (map { my $w = $_;
+                   (sprintf('%.0f / %.0f', @{ $r->{$w}{ir} }),
+                    sprintf('%+.2f%%', 100 * ($r->{$w}{ir}[0] / $bare->{$w}{ir}[0] - 1))) } @workloads),
+            $_->{name} =~ /^preflight/ ? sprintf('%.0f', $r->{actual}{mine}[0]) : '-' ]
+      } @scenarios);
+table('mod_preflight\'s own instructions per request (self + what it calls, run 1 / run 2)',
+      ['scenario', @workloads],
+      map { my $r = $cg{$_->{name}}; [ $_->{name}, map { sprintf('%.0f / %.0f', @{ $r->{$_}{mine} }) } @workloads ] }
+      grep { $_->{name} =~ /^preflight/ } @scenarios);
+
+exit 0 if $only;
+
+my $ir = sub { $cg{$_[0]}{$_[1]}{ir}[0] };
+my $over = sub { $ir->($_[0], $_[2]) / $ir->($_[1], $_[2]) - 1 };
+verdict($ir->('preflight', 'preflight') < $ir->('bare', 'preflight'),
+        sprintf('preflight: fewer instructions than bare answering OPTIONS (%.0f vs %.0f)',
+                $ir->('preflight', 'preflight'), $ir->('bare', 'preflight')));
+my $recipe_extra = $ir->('recipe', 'preflight') - $ir->('bare', 'preflight');
+my $ours_extra = $ir->('preflight', 'preflight') - $ir->('bare', 'preflight');
+verdict($ir->('preflight', 'preflight') <= 0.5 * $ir->('recipe', 'preflight') || $ours_extra <= 0.5 * $recipe_extra,
+        sprintf('preflight: at most half the recipe (%.0f vs recipe %.0f; over bare %+.0f vs recipe %+.0f)',
+                $ir->('preflight', 'preflight'), $ir->('recipe', 'preflight'), $ours_extra, $recipe_extra));
+verdict($over->('preflight', 'bare', 'actual') <= 0.02,
+        sprintf('actual: at most +2%% over bare (%+.2f%%)', 100 * $over->('preflight', 'bare', 'actual')));
+verdict($over->('preflight', 'bare', 'plain') <= 0.01,
+        sprintf('plain in scope: at most +1%% over bare (%+.2f%%)', 100 * $over->('preflight', 'bare', 'plain')));
+for my $w (@workloads) {
+    verdict($over->('preflight-off', 'bare', $w) <= 0.002,
+            sprintf('out of scope, %s: within +0.2%% of bare (%+.3f%%)', $w, 100 * $over->('preflight-off', 'bare', $w)));
+}
+for my $w (qw(preflight actual)) {
+    verdict($over->('preflight-10000', 'preflight', $w) <= 0.05,
+            sprintf('10,000 origins, %s: within +5%% of 1 origin (%+.2f%%)', $w, 100 * $over->('preflight-10000', 'preflight', $w)));
+    verdict($over->('preflight-wild-100', 'preflight', $w) <= 0.10,
+            sprintf('100 wildcards, %s: within +10%% of 1 origin (%+.2f%%)', $w, 100 * $over->('preflight-wild-100', 'preflight', $w)));
+}
+for my $w (@workloads) {
+    verdict($ir->('preflight-htaccess', $w) < $ir->('recipe-htaccess', $w),
+            sprintf('.htaccess, %s: less than the recipe\'s .htaccess (%.0f vs %.0f)', $w,
+                    $ir->('preflight-htaccess', $w), $ir->('recipe-htaccess', $w)));
+}
+verdict($cg{preflight}{actual}{mine}[0] < 1000,
+        sprintf('module\'s own cost per actual request under 1,000 instructions (%.0f)', $cg{preflight}{actual}{mine}[0]));
+
+print STDERR "allocations\n";
+my %alloc = map { $_ => alloc_scenario($scenario{$_}) } qw(preflight preflight-10000 preflight-htaccess);
+table('Bytes mod_preflight takes from pools per request (apr_palloc calls with the module on the stack)',
+      ['scenario', @workloads],
+      map { my $n = $_; [ $n, map { sprintf('%.0f', $alloc{$n}{$_}) } @workloads ] } sort keys %alloc);
+
+print STDERR "throughput: $ROUNDS rounds\n";
+my @tp = qw(bare recipe preflight preflight-10000 preflight-wild-100 preflight-htaccess recipe-htaccess preflight-off);
+my %srv = map { $_ => start_server($scenario{$_}, 'wrk', 0) } @tp;
+my %rps;
+my $socket_errors = 0;
+for my $s (@tp) { wrk($srv{$s}{port}, wrk_script($scenario{$s}, $_), 1, 1) for @workloads }   # warm-up
+for my $round (1 .. $ROUNDS) {
+    for my $w (@workloads) {
+        for my $s ($round % 2 ? @tp : reverse @tp) {
+            my $r = wrk($srv{$s}{port}, wrk_script($scenario{$s}, $w), $WRK_SECONDS, 1);
+            push @{ $rps{$s}{$w} }, $r->{rps};
+            $socket_errors += $r->{errors} + $r->{non2xx};
+        }
+    }
+}
+table("Requests per second (wrk -t1 -c16, server on CPU 0, wrk on CPU 1; median of $ROUNDS rounds, ratio to bare)",
+      ['scenario', map({ ($_, "$_ vs bare") } @workloads)],
+      map { my $s = $_; [ $s, map { my $m = median(@{ $rps{$s}{$_} });
+                                    (sprintf('%.0f', $m), sprintf('%.3f', $m / median(@{ $rps{bare}{$_} }))) } @workloads ] } @tp);
+for my $w (qw(preflight actual)) {
+    my $ratio = median(@{ $rps{preflight}{$w} }) / median(@{ $rps{bare}{$w} });
+    verdict($ratio >= 0.98, sprintf('throughput, %s: at least 0.98x bare (%.3fx)', $w, $ratio));
+}
+verdict($socket_errors == 0, "throughput runs: no socket errors or unexpected statuses ($socket_errors)");
+
+print STDERR "resident memory over $MILLION requests\n";
+my $mem = $srv{preflight};
+my $mix = "$work/wrk-mix.lua";
+write_file($mix, <<"EOF");
+local reqs = {
+  wrk.format("OPTIONS", "/data.json", { Origin = "$scenario{preflight}{origin}",
+    ["Access-Control-Request-Method"] = "PUT", ["Access-Control-Request-Headers"] = "content-type,x-token" }),
+  wrk.format("GET", "/data.json", { Origin = "$scenario{preflight}{origin}" }),
+  wrk.format("GET", "/data.json", { Origin = "https://evil.example" }),
+  wrk.format("GET", "/data.json", {}),
+}
+local i = 0
+request = function() i = i + 1; return reqs[(i % #reqs) + 1] end
+EOF
+my $done = 0;
+while ($done < $MILLION / 10) { $done += wrk($mem->{port}, $mix, 2, 1)->{total} }
+my $rss_warm = rss_kb($mem->{pid});
+my $t0 = time;
+while ($done < $MILLION) { $done += wrk($mem->{port}, $mix, 5, 1)->{total} }
+my $rss_after = rss_kb($mem->{pid});
+table('Resident memory of the preflight server (all processes)',
+      ['after warm-up', 'after', 'requests', 'growth'],
+      [sprintf('%.1f MB', $rss_warm / 1024), sprintf('%.1f MB', $rss_after / 1024), $done,
+       sprintf('%+.1f MB', ($rss_after - $rss_warm) / 1024)]);
+verdict($rss_after - $rss_warm <= 2048,
+        sprintf('no resident memory growth over %d requests beyond noise (%+.1f MB, bound 2 MB)',
+                $done, ($rss_after - $rss_warm) / 1024));
+stop_pid($_->{pid}) for values %srv;
+
+print STDERR "configuration cost\n";
+my %cfg = map { $_ => config_cost($_) } (10, 1000, 10000);
+table('Configuration cost (apache2 -t, median of 5; peak memory of the process)',
+      ['origins', 'apache2 -t', 'peak RSS', 'vs 10 origins'],
+      map { [ $_, sprintf('%.3f s', $cfg{$_}{seconds}), sprintf('%.1f MB', $cfg{$_}{maxrss_kb} / 1024),
+              sprintf('%+.1f MB', ($cfg{$_}{maxrss_kb} - $cfg{10}{maxrss_kb}) / 1024) ] } (10, 1000, 10000));
+
+say_md('');
+say_md('### Targets');
+say_md('');
+say_md("- $_") for @verdicts;
+
+make_path("$src/bench/results");
+my $file = "$src/bench/results/" . strftime('%Y-%m-%d', gmtime) . ($quick ? '-quick' : '') . '.md';
+write_file($file, join("\n", @report) . "\n");
+print "\nwritten to $file\n";
+my $missed = grep { /^MISS/ } @verdicts;
+print "bench: " . (@verdicts - $missed) . " of " . scalar(@verdicts) . " targets met\n";
