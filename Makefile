@@ -18,7 +18,7 @@ CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-f
 MODULE  = .libs/mod_preflight.so
 SOURCES = mod_preflight.c preflight_policy.c
 
-.PHONY: all deps install run stop test unit fuzz soak bench clean
+.PHONY: all deps install run stop test unit fuzz soak valgrind bench clean
 
 all: deps $(MODULE)
 
@@ -57,6 +57,9 @@ fuzz: all
 
 soak: all
 	sh tools/load.sh $${SOAK_SECONDS:-300}
+
+valgrind: all
+	sh tools/valgrind.sh
 
 build/bench/alloc_shim.so: bench/alloc_shim.c
 	@mkdir -p build/bench

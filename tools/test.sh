@@ -64,6 +64,9 @@ stage() {
 echo "== fuzzing (libFuzzer, ASan + UBSan, ${FUZZ_SECONDS:=60} s per harness)"
 stage fuzz build/fuzz.log sh tools/fuzz.sh "$FUZZ_SECONDS"
 
+echo "== the Apache::Test suite again, against httpd -X under valgrind memcheck"
+stage valgrind build/valgrind.log sh tools/valgrind.sh
+
 echo "== load and graceful restart (wrk, event MPM, ${LOAD_SECONDS:=20} s)"
 stage load build/load.log sh tools/load.sh "$LOAD_SECONDS"
 
