@@ -534,15 +534,12 @@ static int echoes_wildcard(const preflight_dir_conf *conf,
 }
 
 static void decide_preflight(request_rec *r, preflight_decision *d,
-                             const char *origin)
+                             const char *origin, const char *method)
 {
     const preflight_dir_conf *conf = d->conf;
-    const char *method = apr_table_get(r->headers_in,
-                                       "Access-Control-Request-Method");
     const char *req_headers = apr_table_get(r->headers_in,
                                             "Access-Control-Request-Headers");
-    const char *pna = apr_table_get(r->headers_in,
-                                    "Access-Control-Request-Private-Network");
+    const char *pna;
     const char *bad;
     apr_size_t bad_len;
     int count = 0, echo_method = 0, echo_headers = 0;
@@ -598,6 +595,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
         d->acah = echo_headers ? req_headers : conf->headers->joined;
     }
     d->acma = conf->max_age_value;
+    pna = apr_table_get(r->headers_in, "Access-Control-Request-Private-Network");
     if (pna && !strcasecmp(pna, "true")) {
         if (conf->private_network == PREFLIGHT_ON) {
             d->acapn = "true";
@@ -621,6 +619,7 @@ static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf
 {
     preflight_decision *d = apr_pcalloc(r->pool, sizeof(*d));
     const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *method;
 
     d->conf = conf;
     if (!origin) {
@@ -634,9 +633,11 @@ static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf
         }
         return d;
     }
-    if (is_preflight(r)) {
+    method = r->method_number == M_OPTIONS
+             ? apr_table_get(r->headers_in, "Access-Control-Request-Method") : NULL;
+    if (method) {
         d->kind = PREFLIGHT_PREFLIGHT;
-        decide_preflight(r, d, origin);
+        decide_preflight(r, d, origin, method);
         return d;
     }
     d->kind = PREFLIGHT_ACTUAL;
@@ -730,8 +731,9 @@ static const char *expose_response_headers(request_rec *r,
     return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
 }
 
-static int value_has_token(const char *value, const char *token, apr_size_t len)
+static int value_has_token(const char *value, const char *token)
 {
+    apr_size_t len = strlen(token);
     const char *p = value;
 
     while (*p) {
@@ -749,47 +751,9 @@ static int value_has_token(const char *value, const char *token, apr_size_t len)
     return 0;
 }
 
-static int table_has_vary_token(const apr_table_t *t, const char *token,
-                                apr_size_t len)
-{
-    const apr_array_header_t *arr = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    int i;
-
-    for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && (e[i].key[0] | 0x20) == 'v' && !strcasecmp(e[i].key, "Vary")
-            && value_has_token(e[i].val, token, len)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Vary tokens compare case-insensitively, in either table. */
-static int has_vary_token(request_rec *r, const char *token)
-{
-    apr_size_t len = strlen(token);
-
-    return table_has_vary_token(r->headers_out, token, len)
-           || table_has_vary_token(r->err_headers_out, token, len);
-}
-
-/* Vary is checked on every pass: mod_headers' "Header always set Vary" or a
- * backend may have replaced what an earlier pass merged. */
-static void ensure_vary(request_rec *r, const preflight_decision *d)
-{
-    int i;
-
-    for (i = 0; d->vary && d->vary[i]; i++) {
-        if (!has_vary_token(r, d->vary[i])) {
-            apr_table_mergen(r->err_headers_out, "Vary", d->vary[i]);
-        }
-    }
-}
-
 static int is_cors_key(const char *key)
 {
-    return key && (key[0] | 0x20) == 'a' && !strncasecmp(key, "Access-Control-", 15);
+    return (key[0] | 0x20) == 'a' && !strncasecmp(key, "Access-Control-", 15);
 }
 
 static int is_own_value(const preflight_decision *d, const char *v)
@@ -798,9 +762,47 @@ static int is_own_value(const preflight_decision *d, const char *v)
            || v == d->acapn || v == d->acma || v == d->aceh;
 }
 
+/** What one pass over a response table found. */
+typedef struct {
+    int foreign;        /**< an Access-Control-* value the module did not set */
+    int own;            /**< the module's own values */
+    unsigned vary;      /**< bit i: d->vary[i] is already a Vary token */
+} table_scan;
+
+/* One pass, no allocation: this is what most responses cost. */
+static void scan_table(const apr_table_t *t, const preflight_decision *d,
+                       int keep_own, table_scan *s)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i, j;
+
+    for (i = 0; i < arr->nelts; i++) {
+        const char *key = e[i].key;
+
+        if (!key) {
+            continue;
+        }
+        if (is_cors_key(key)) {
+            if (keep_own && is_own_value(d, e[i].val)) {
+                s->own++;
+            }
+            else {
+                s->foreign = 1;
+            }
+        }
+        else if (d->vary && (key[0] | 0x20) == 'v' && !strcasecmp(key, "Vary")) {
+            for (j = 0; d->vary[j]; j++) {
+                if (value_has_token(e[i].val, d->vary[j])) {
+                    s->vary |= 1u << j;
+                }
+            }
+        }
+    }
+}
+
 /* Removes every Access-Control-* entry of a table, but the module's own
- * when keep_own: one pass when there is nothing to remove, which is the
- * common case. */
+ * when keep_own. */
 static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own)
 {
     for (;;) {
@@ -810,7 +812,8 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
         int i;
 
         for (i = 0; i < arr->nelts && !key; i++) {
-            if (is_cors_key(e[i].key) && !(keep_own && is_own_value(d, e[i].val))) {
+            if (e[i].key && is_cors_key(e[i].key)
+                && !(keep_own && is_own_value(d, e[i].val))) {
                 key = e[i].key;
             }
         }
@@ -821,11 +824,30 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
     }
 }
 
+/* Merged, not set: the core folds Vary tokens case-insensitively, and
+ * another module's tokens must stay. */
+static void add_vary(request_rec *r, const preflight_decision *d, unsigned present)
+{
+    int i;
+
+    for (i = 0; d->vary && d->vary[i]; i++) {
+        if (!(present & (1u << i))) {
+            apr_table_mergen(r->err_headers_out, "Vary", d->vary[i]);
+        }
+    }
+}
+
 static void set_one(apr_table_t *out, preflight_decision *d, const char *name,
                     const char *value)
 {
     if (value) {
-        apr_table_setn(out, name, value);
+        /* after the first write the module's own value may be there */
+        if (d->written) {
+            apr_table_setn(out, name, value);
+        }
+        else {
+            apr_table_addn(out, name, value);
+        }
         d->sent++;
     }
 }
@@ -833,22 +855,28 @@ static void set_one(apr_table_t *out, preflight_decision *d, const char *name,
 /* Writes the decision into err_headers_out, which survives error responses
  * and ErrorDocument redirects, after removing every Access-Control-* value
  * that anyone else set: proxies replace headers_out, CGI merges into
- * err_headers_out, and either would otherwise give two values. */
+ * err_headers_out, and either would otherwise give two values. The module
+ * writes only err_headers_out, so any Access-Control-* value in headers_out
+ * is someone else's, or ours moved there by an error response; either way
+ * it goes, and ours is set again. */
 static void set_headers(request_rec *r, preflight_decision *d)
 {
     apr_table_t *out = r->err_headers_out;
+    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
     int speaks;
 
     /* A preflight that the module did not answer (refused by access control
      * first) must not look allowed. */
     speaks = d->allowed && !(d->kind == PREFLIGHT_PREFLIGHT && !d->answered
                              && d->conf->passthrough != PREFLIGHT_ON);
-    /* The module writes only err_headers_out: any Access-Control-* value in
-     * headers_out is someone else's, or ours moved there by an error
-     * response; either way it goes, and ours is set again below. */
-    strip_cors(r->headers_out, d, 0);
-    strip_cors(out, d, speaks);
-    d->written = 1;
+    scan_table(r->headers_out, d, 0, &in_out);
+    scan_table(out, d, speaks, &in_err);
+    if (in_out.foreign) {
+        strip_cors(r->headers_out, d, 0);
+    }
+    if (in_err.foreign) {
+        strip_cors(out, d, speaks);
+    }
     d->sent = 0;
     if (speaks) {
         if (d->expose_all) {
@@ -865,40 +893,27 @@ static void set_headers(request_rec *r, preflight_decision *d)
             apr_table_setn(out, "Allow", d->allow);
         }
     }
-    ensure_vary(r, d);
+    d->written = 1;
+    add_vary(r, d, in_out.vary | in_err.vary);
 }
 
-/* Counts the module's own Access-Control-* values in a table, or returns
- * -1 at the first one that someone else set. One pass, no allocation: this
- * is what most responses cost at the output filter. */
-static int count_own_cors(const apr_table_t *t, const preflight_decision *d)
+/* At the output filter: exactly the module's headers there, once each, and
+ * the Vary tokens? Then nothing to do but Vary; else write them again. */
+static void enforce_headers(request_rec *r, preflight_decision *d)
 {
-    const apr_array_header_t *arr = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    int i, own = 0;
-
-    for (i = 0; i < arr->nelts; i++) {
-        if (is_cors_key(e[i].key)) {
-            if (!is_own_value(d, e[i].val)) {
-                return -1;
-            }
-            own++;
-        }
-    }
-    return own;
-}
-
-/* Are exactly the module's headers there, once each? */
-static int cors_intact(request_rec *r, const preflight_decision *d)
-{
-    int in_out, in_err;
+    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
 
     if (!d->written || d->expose_all) {
-        return 0;
+        set_headers(r, d);
+        return;
     }
-    in_out = count_own_cors(r->headers_out, d);
-    in_err = count_own_cors(r->err_headers_out, d);
-    return in_out >= 0 && in_err >= 0 && in_out + in_err == d->sent;
+    scan_table(r->headers_out, d, 1, &in_out);
+    scan_table(r->err_headers_out, d, 1, &in_err);
+    if (in_out.foreign || in_err.foreign || in_out.own + in_err.own != d->sent) {
+        set_headers(r, d);
+        return;
+    }
+    add_vary(r, d, in_out.vary | in_err.vary);
 }
 
 static int preflight_skip_authn(request_rec *r)
@@ -917,10 +932,13 @@ static int preflight_answer(request_rec *r)
     const preflight_dir_conf *conf;
     preflight_decision *d;
 
-    if (r->main || !(conf = in_scope(r)) || !is_preflight(r)) {
+    if (r->main || r->method_number != M_OPTIONS || !(conf = in_scope(r))) {
         return DECLINED;
     }
     d = decision_for(r, 1);
+    if (!d || d->kind != PREFLIGHT_PREFLIGHT) {
+        return DECLINED;
+    }
     if (!d->allowed) {
         d->answered = 1;
         return HTTP_FORBIDDEN;
@@ -975,14 +993,7 @@ static void preflight_insert_error_filter(request_rec *r)
 
 static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
-    preflight_decision *d = f->ctx;
-
-    if (cors_intact(f->r, d)) {
-        ensure_vary(f->r, d);
-    }
-    else {
-        set_headers(f->r, d);
-    }
+    enforce_headers(f->r, f->ctx);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }

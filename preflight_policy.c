@@ -47,9 +47,10 @@ static int is_host_char(char c)
     return host_chars[(unsigned char)c];
 }
 
+/* RFC 9110 tchar: a host character or one of !#$%&'*+.^`|~ */
 static int is_tchar(char c)
 {
-    return IS_ALPHA(c) || IS_DIGIT(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+    return host_chars[(unsigned char)c] || (c != '\0' && strchr("!#$%&'*+.^`|~", c));
 }
 
 int preflight_is_token(const char *s, apr_size_t len)
