@@ -190,8 +190,8 @@ static int is_edit(const char *item)
 /* One handler for the four list directives (cmd->info names the kind). All
  * lines of a directive in one section form one list; it either replaces the
  * inherited list or, when every item starts with + or -, edits it. */
-static const char *set_list(cmd_parms *cmd, void *dconf, int argc,
-                            char *const argv[])
+static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
+                                  char *const argv[])
 {
     preflight_dir_conf *conf = dconf;
     preflight_list_kind kind = (preflight_list_kind)(apr_uintptr_t)cmd->info;
@@ -268,6 +268,19 @@ static const char *set_list(cmd_parms *cmd, void *dconf, int argc,
         *slot = preflight_list_make(cmd->pool, kind, items, any);
     }
     return kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
+}
+
+/* httpd's TAKE_ARGV stops at 64 words and drops the rest without a word;
+ * lists of origins are longer than that, so the line is split here. */
+static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
+{
+    apr_array_header_t *words = apr_array_make(cmd->temp_pool, 16, sizeof(char *));
+    const char *w;
+
+    while (*(w = ap_getword_conf(cmd->pool, &args)) != '\0') {
+        APR_ARRAY_PUSH(words, const char *) = w;
+    }
+    return set_list_items(cmd, dconf, words->nelts, (char *const *)words->elts);
 }
 
 static const char *set_credentials(cmd_parms *cmd, void *dconf, int flag)
@@ -1002,17 +1015,17 @@ static const command_rec preflight_cmds[] = {
     AP_INIT_TAKE1("PreflightEngine", set_engine, NULL, OR_FILEINFO,
                   "On to apply the CORS policy here, Off (the default) to "
                   "leave requests alone"),
-    AP_INIT_TAKE_ARGV("PreflightAllowOrigin", set_list,
+    AP_INIT_RAW_ARGS("PreflightAllowOrigin", set_list,
                       (void *)PREFLIGHT_LIST_ORIGINS, OR_FILEINFO,
                       "origins allowed: https://host[:port], "
                       "https://*.example.com[:*], null, or *"),
-    AP_INIT_TAKE_ARGV("PreflightAllowMethods", set_list,
+    AP_INIT_RAW_ARGS("PreflightAllowMethods", set_list,
                       (void *)PREFLIGHT_LIST_METHODS, OR_FILEINFO,
                       "methods a preflight may ask for, or *"),
-    AP_INIT_TAKE_ARGV("PreflightAllowHeaders", set_list,
+    AP_INIT_RAW_ARGS("PreflightAllowHeaders", set_list,
                       (void *)PREFLIGHT_LIST_HEADERS, OR_FILEINFO,
                       "request headers a preflight may ask for, or *"),
-    AP_INIT_TAKE_ARGV("PreflightExposeHeaders", set_list,
+    AP_INIT_RAW_ARGS("PreflightExposeHeaders", set_list,
                       (void *)PREFLIGHT_LIST_EXPOSE, OR_FILEINFO,
                       "response headers scripts may read, or *"),
     AP_INIT_FLAG("PreflightAllowCredentials", set_credentials, NULL, OR_FILEINFO,

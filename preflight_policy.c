@@ -348,15 +348,26 @@ static int list_has(const apr_array_header_t *items, apr_pool_t *p,
     return 0;
 }
 
-static void add_pattern(preflight_list *l, const char *item)
+/* Patterns are indexed by what they say of scheme and host, without the
+ * port: a request then costs one lookup per label of its host, however many
+ * patterns there are. */
+static void add_pattern(apr_pool_t *p, preflight_list *l, const char *item)
 {
     preflight_origin o;
     preflight_pattern *pat;
+    apr_array_header_t *same;
+    const char *site;
 
     if (preflight_origin_parse(item, 1, &o)) {
         return;                 /* checked when configured */
     }
-    pat = apr_array_push(l->patterns);
+    site = apr_pstrmemdup(p, item, o.host_off + o.host_len);
+    same = apr_hash_get(l->patterns, site, APR_HASH_KEY_STRING);
+    if (!same) {
+        same = apr_array_make(p, 1, sizeof(preflight_pattern));
+        apr_hash_set(l->patterns, site, APR_HASH_KEY_STRING, same);
+    }
+    pat = apr_array_push(same);
     pat->scheme = item;
     pat->scheme_len = o.scheme_len;
     pat->host = item + o.host_off;
@@ -414,7 +425,7 @@ preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
     l->items = apr_array_make(p, items->nelts + 1, sizeof(const char *));
     l->set = apr_hash_make(p);
     l->exact = apr_hash_make(p);
-    l->patterns = apr_array_make(p, 1, sizeof(preflight_pattern));
+    l->patterns = apr_hash_make(p);
     for (i = 0; i < items->nelts; i++) {
         const char *item = APR_ARRAY_IDX(items, i, const char *);
         const char *key = item_key(p, kind, item);
@@ -424,7 +435,7 @@ preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
         }
         APR_ARRAY_PUSH(l->items, const char *) = item;
         if (kind == PREFLIGHT_LIST_ORIGINS && strchr(item, '*')) {
-            add_pattern(l, item);
+            add_pattern(p, l, item);
         }
         else if (kind == PREFLIGHT_LIST_ORIGINS) {
             apr_hash_set(l->exact, key, APR_HASH_KEY_STRING, item);
@@ -519,34 +530,55 @@ preflight_list *preflight_list_edit(apr_pool_t *p, preflight_list_kind kind,
     return l;
 }
 
-static int pattern_matches(const preflight_pattern *pat,
-                           const preflight_origin *o)
+static int site_matches(const preflight_list *l, const char *site,
+                        apr_size_t len, const preflight_origin *o)
 {
-    const char *host = o->key + o->host_off;
+    const apr_array_header_t *same = apr_hash_get(l->patterns, site, len);
+    int i;
 
-    if (pat->scheme_len != o->scheme_len
-        || memcmp(pat->scheme, o->key, o->scheme_len) != 0) {
+    for (i = 0; same && i < same->nelts; i++) {
+        int port = APR_ARRAY_IDX(same, i, preflight_pattern).port;
+        if (port == PREFLIGHT_PORT_ANY || port == o->port) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Looks up scheme + "://" + host for any-port patterns, then scheme +
+ * "://" + "*" + every suffix of the host that starts at a dot: "*." stands
+ * for one or more whole labels, never for none, and the suffix must end the
+ * host. */
+static int patterns_match(const preflight_list *l, const preflight_origin *o)
+{
+    char site[PREFLIGHT_ORIGIN_MAX + 2];
+    const char *host = o->key + o->host_off;
+    apr_size_t prefix = o->scheme_len + 3, i;
+
+    if (!apr_hash_count(l->patterns)) {
         return 0;
     }
-    if (pat->port != PREFLIGHT_PORT_ANY && pat->port != o->port) {
-        return 0;
+    memcpy(site, o->key, prefix);
+    memcpy(site + prefix, host, o->host_len);
+    if (site_matches(l, site, prefix + o->host_len, o)) {
+        return 1;
     }
-    if (!pat->wildcard) {
-        return pat->host_len == o->host_len
-               && memcmp(pat->host, host, o->host_len) == 0;
+    site[prefix] = '*';
+    for (i = 1; i < o->host_len; i++) {
+        if (host[i] == '.') {
+            memcpy(site + prefix + 1, host + i, o->host_len - i);
+            if (site_matches(l, site, prefix + 1 + o->host_len - i, o)) {
+                return 1;
+            }
+        }
     }
-    /* ".example.com" must end the host with at least one label before it;
-     * host validation already excluded empty labels. */
-    return o->host_len > pat->host_len
-           && memcmp(host + o->host_len - pat->host_len, pat->host,
-                     pat->host_len) == 0;
+    return 0;
 }
 
 int preflight_origin_allowed(const preflight_list *origins, const char *value)
 {
     preflight_origin o;
     const char *key;
-    int i;
 
     if (!origins) {
         return 0;
@@ -575,15 +607,7 @@ int preflight_origin_allowed(const preflight_list *origins, const char *value)
     if (apr_hash_get(origins->exact, key, APR_HASH_KEY_STRING)) {
         return 1;
     }
-    if (key == o.key) {
-        for (i = 0; i < origins->patterns->nelts; i++) {
-            if (pattern_matches(&APR_ARRAY_IDX(origins->patterns, i,
-                                               preflight_pattern), &o)) {
-                return 1;
-            }
-        }
-    }
-    return 0;
+    return key == o.key && patterns_match(origins, &o);
 }
 
 int preflight_method_allowed(const preflight_list *methods, const char *value)

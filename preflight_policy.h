@@ -72,7 +72,10 @@ typedef struct {
     apr_hash_t *excluded;          /**< items removed from an inherited "*", or NULL */
     apr_hash_t *set;               /**< lookup key -> item, every item */
     apr_hash_t *exact;             /**< origins: exact origins and null only */
-    apr_array_header_t *patterns;  /**< preflight_pattern, origins only */
+    apr_hash_t *patterns;          /**< origins: scheme, "://", then "*" and
+                                        the parent (".example.com") or the
+                                        host of an any-port pattern ->
+                                        array of preflight_pattern */
     const char *http_origin;       /**< origins: the first plain-http origin listed */
     const char *joined;            /**< items joined with ", ", "*" first when any */
     const char *allow;             /**< methods: the Allow header value */
