@@ -674,8 +674,11 @@ static preflight_decision *decision_for(request_rec *r, int create)
     if (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
         return decision_for(r->prev, create);
     }
+    if (!(conf = in_scope(r))) {
+        return NULL;            /* the common case outside scope: a flag */
+    }
     d = ap_get_module_config(r->request_config, &preflight_module);
-    if (d || !create || !(conf = in_scope(r))) {
+    if (d || !create) {
         return d;
     }
     d = decide(r, conf);
