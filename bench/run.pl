@@ -318,6 +318,7 @@ sub callgrind_scenario {
                 my $file = "$out." . ++$dumps;
                 for (1 .. 200) { last if -s $file; sleep 0.05 }
                 @{ $phase{$n} } = parse_callgrind($file);
+                $r{$w}{profile} //= [$file, $n] if $n == $n2;
             }
             my $d = $n2 - $n1;
             push @{ $r{$w}{ir} }, ($phase{$n2}[0] - $phase{$n1}[0]) / $d;
@@ -498,6 +499,29 @@ table('mod_preflight\'s own instructions per request (self + what it calls, run 
       ['scenario', @workloads],
       map { my $r = $cg{$_->{name}}; [ $_->{name}, map { sprintf('%.0f / %.0f', @{ $r->{$_}{mine} }) } @workloads ] }
       grep { $_->{name} =~ /^preflight/ } @scenarios);
+
+# Where an actual request's extra instructions go: self cost per function,
+# preflight minus bare, from one phase of each.
+sub self_costs {
+    my ($file, $n) = @{ $_[0] };
+    my %c;
+    for (`callgrind_annotate --auto=no --threshold=100 '$file' 2>/dev/null`) {
+        $c{$2} += do { (my $v = $1) =~ tr/,//d; $v / $n } if /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(\S+)/;
+    }
+    return \%c;
+}
+if ($cg{preflight} && $cg{bare}) {
+    for my $w (qw(actual preflight)) {
+        my $base = self_costs($cg{bare}{$w}{profile});
+        my $pre = self_costs($cg{preflight}{$w}{profile});
+        my @rows = sort { abs($b->[1]) <=> abs($a->[1]) }
+                   grep { abs($_->[1]) >= 40 && $_->[0] !~ /^(?:PROGRAM|events|=>)$|start_thread|clone\.S|^\?\?\?:0x/ }
+                   map { [$_, ($pre->{$_} // 0) - ($base->{$_} // 0)] } keys %{{ %$base, %$pre }};
+        splice @rows, 20 if @rows > 20;
+        table("Profile, $w workload: self instructions per request, preflight minus bare (callgrind_annotate)",
+              ['function', 'difference'], map { [ "`$_->[0]`", sprintf('%+.0f', $_->[1]) ] } @rows);
+    }
+}
 
 exit 0 if $only;
 
