@@ -217,20 +217,23 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
                             name, argv[i]);
     }
 
-    items = prev && !prev->edits
-            ? apr_array_copy(cmd->pool, prev->items)
-            : apr_array_make(cmd->pool, argc, sizeof(const char *));
+    items = apr_array_make(cmd->pool, argc, sizeof(const char *));
     edits = prev && prev->edits
             ? apr_array_copy(cmd->pool, prev->edits)
             : apr_array_make(cmd->pool, argc, sizeof(preflight_edit));
     any = prev && !prev->edits && prev->any;
+    if (kind == PREFLIGHT_LIST_ORIGINS && any) {
+        return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined with "
+                            "other origins", name, argv[0]);
+    }
 
     for (i = 0; i < argc; i++) {
         const char *item = editing ? argv[i] + 1 : argv[i];
         const char *why, *norm = item;
 
         if (!strcmp(item, "*")) {
-            if (kind == PREFLIGHT_LIST_ORIGINS && (editing || items->nelts || argc > 1)) {
+            if (kind == PREFLIGHT_LIST_ORIGINS
+                && (editing || argc > 1 || (prev && prev->items->nelts))) {
                 return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
                                     "with other origins or edited; it already "
                                     "allows every origin", name, argv[i]);
@@ -263,6 +266,10 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     if (editing) {
         *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
         (*slot)->edits = edits;
+    }
+    else if (prev) {
+        /* earlier lines of this section: the list is this section's own */
+        preflight_list_add(cmd->pool, (preflight_list *)prev, items, any);
     }
     else {
         *slot = preflight_list_make(cmd->pool, kind, items, any);

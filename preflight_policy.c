@@ -414,18 +414,13 @@ static const char *join_methods_allow(apr_pool_t *p,
     return join_items(p, allow, 0);
 }
 
-preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
-                                    const apr_array_header_t *items, int any)
+void preflight_list_add(apr_pool_t *p, preflight_list *l,
+                        const apr_array_header_t *items, int any)
 {
-    preflight_list *l = apr_pcalloc(p, sizeof(*l));
+    preflight_list_kind kind = l->kind;
     int i;
 
-    l->kind = kind;
-    l->any = any;
-    l->items = apr_array_make(p, items->nelts + 1, sizeof(const char *));
-    l->set = apr_hash_make(p);
-    l->exact = apr_hash_make(p);
-    l->patterns = apr_hash_make(p);
+    l->any |= any;
     for (i = 0; i < items->nelts; i++) {
         const char *item = APR_ARRAY_IDX(items, i, const char *);
         const char *key = item_key(p, kind, item);
@@ -446,10 +441,28 @@ preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
             l->http_origin = item;
         }
     }
-    l->joined = join_items(p, l->items, any);
+    /* Origins are never sent as a list: no joined value to build, which
+     * keeps thousands of origins over many lines linear. */
+    if (kind != PREFLIGHT_LIST_ORIGINS) {
+        l->joined = join_items(p, l->items, l->any);
+    }
     if (kind == PREFLIGHT_LIST_METHODS && l->items->nelts) {
         l->allow = join_methods_allow(p, l->items);
     }
+}
+
+preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
+                                    const apr_array_header_t *items, int any)
+{
+    preflight_list *l = apr_pcalloc(p, sizeof(*l));
+
+    l->kind = kind;
+    l->items = apr_array_make(p, items->nelts + 1, sizeof(const char *));
+    l->set = apr_hash_make(p);
+    l->exact = apr_hash_make(p);
+    l->patterns = apr_hash_make(p);
+    l->joined = "";
+    preflight_list_add(p, l, items, any);
     return l;
 }
 

@@ -77,7 +77,8 @@ typedef struct {
                                         host of an any-port pattern ->
                                         array of preflight_pattern */
     const char *http_origin;       /**< origins: the first plain-http origin listed */
-    const char *joined;            /**< items joined with ", ", "*" first when any */
+    const char *joined;            /**< items joined with ", ", "*" first when
+                                        any; not built for origins */
     const char *allow;             /**< methods: the Allow header value */
     apr_array_header_t *edits;     /**< preflight_edit: this section edits what it inherits */
 } preflight_list;
@@ -96,6 +97,11 @@ const char *preflight_item_check(apr_pool_t *p, preflight_list_kind kind,
 /** Builds a list from configured items (already checked and normalized). */
 preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
                                     const apr_array_header_t *items, int any);
+
+/** Adds configured items to a list that belongs to the section being
+ *  configured (another line of the same directive). */
+void preflight_list_add(apr_pool_t *p, preflight_list *l,
+                        const apr_array_header_t *items, int any);
 
 /** Applies +/- edits to an inherited list (NULL: the kind's default). */
 preflight_list *preflight_list_edit(apr_pool_t *p, preflight_list_kind kind,
