@@ -48,8 +48,10 @@ sub write_conf {
     close $out;
 }
 
+my $started;
 sub start_httpd {
     system("chmod -R a+rX '$src/t/browser'") == 0 or die "chmod failed\n";
+    $started = 1;
     system($httpd, '-d', $root, '-f', "$root/httpd.conf", '-k', 'start') == 0
         or die "httpd did not start (see $root/error_log)\n";
     for (1 .. 100) {
@@ -60,7 +62,11 @@ sub start_httpd {
     die "httpd did not answer on 127.0.0.1:$port{B}\n";
 }
 
+# Runs on die too: a failing case must not leave the server behind.
+END { stop_httpd() if $started }
+
 sub stop_httpd {
+    $started = 0;
     open my $fh, '<', "$root/httpd.pid" or return;
     my $pid = <$fh>;
     chomp $pid;
