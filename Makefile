@@ -71,7 +71,7 @@ build/bench/.libs/mod_pfbench.so: bench/mod_pfbench.c
 	cd build/bench && $(APXS) -c mod_pfbench.c
 
 bench: all
-	@sh tools/bench-deps.sh
+	@sh tools/deps.sh valgrind wrk util-linux time
 	$(MAKE) build/bench/alloc_shim.so build/bench/.libs/mod_pfbench.so
 	perl bench/run.pl $(BENCH_ARGS)
 

@@ -354,7 +354,6 @@ static int list_has(const apr_array_header_t *items, apr_pool_t *p,
 static void add_pattern(apr_pool_t *p, preflight_list *l, const char *item)
 {
     preflight_origin o;
-    preflight_pattern *pat;
     apr_array_header_t *same;
     const char *site;
 
@@ -364,16 +363,10 @@ static void add_pattern(apr_pool_t *p, preflight_list *l, const char *item)
     site = apr_pstrmemdup(p, item, o.host_off + o.host_len);
     same = apr_hash_get(l->patterns, site, APR_HASH_KEY_STRING);
     if (!same) {
-        same = apr_array_make(p, 1, sizeof(preflight_pattern));
+        same = apr_array_make(p, 1, sizeof(int));
         apr_hash_set(l->patterns, site, APR_HASH_KEY_STRING, same);
     }
-    pat = apr_array_push(same);
-    pat->scheme = item;
-    pat->scheme_len = o.scheme_len;
-    pat->host = item + o.host_off;
-    pat->host_len = o.host_len;
-    pat->wildcard = o.wildcard;
-    pat->port = o.port;
+    APR_ARRAY_PUSH(same, int) = o.port;
 }
 
 /* apr_array_pstrcat joins with a single character; the headers we send use
@@ -550,7 +543,7 @@ static int site_matches(const preflight_list *l, const char *site,
     int i;
 
     for (i = 0; same && i < same->nelts; i++) {
-        int port = APR_ARRAY_IDX(same, i, preflight_pattern).port;
+        int port = APR_ARRAY_IDX(same, i, int);
         if (port == PREFLIGHT_PORT_ANY || port == o->port) {
             return 1;
         }

@@ -48,16 +48,6 @@ typedef enum {
     PREFLIGHT_LIST_EXPOSE
 } preflight_list_kind;
 
-/** A wildcard or any-port origin, compared by parts. */
-typedef struct {
-    const char *scheme;
-    apr_size_t scheme_len;
-    const char *host;        /**< ".example.com" for a wildcard, else the host */
-    apr_size_t host_len;
-    int wildcard;
-    int port;
-} preflight_pattern;
-
 /** One +item or -item of an edited list. */
 typedef struct {
     char op;                 /**< '+' or '-' */
@@ -75,7 +65,8 @@ typedef struct {
     apr_hash_t *patterns;          /**< origins: scheme, "://", then "*" and
                                         the parent (".example.com") or the
                                         host of an any-port pattern ->
-                                        array of preflight_pattern */
+                                        array of int: the ports allowed
+                                        there (PORT_ANY, PORT_DEFAULT, N) */
     const char *http_origin;       /**< origins: the first plain-http origin listed */
     const char *joined;            /**< items joined with ", ", "*" first when
                                         any; not built for origins */

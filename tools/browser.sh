@@ -3,14 +3,5 @@
 # missing, then lets headless Chromium drive the cross-origin cases.
 set -e
 cd "$(dirname "$0")/.."
-if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "ok installed"; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "chromium is missing (apt-get install chromium as root)" >&2
-        exit 1
-    fi
-    echo "installing chromium"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq chromium
-fi
+sh tools/deps.sh chromium
 exec perl t/browser/run.pl

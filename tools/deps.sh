@@ -1,8 +1,9 @@
 #!/bin/sh
-# Installs the Debian packages the build, make run and make test need, when
-# any is missing. Safe to run again: it does nothing when all are present.
+# tools/deps.sh [PACKAGE...]: installs the Debian packages that are missing,
+# by default those the build, make run and make test need; every other
+# script names its own. Does nothing when all are present.
 set -e
-need="apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl make gcc"
+need=${*:-"apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl make gcc"}
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -15,4 +16,5 @@ fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing
+# shellcheck disable=SC2086
+apt-get install -y -qq $missing

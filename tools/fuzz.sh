@@ -27,22 +27,7 @@ esac
 # clang and its runtime must be the same release: libFuzzer and the
 # sanitizers live in libclang-rt-14-dev. llvm-14 brings llvm-symbolizer,
 # without which reports show addresses instead of file:line.
-need="clang-14 libclang-rt-14-dev llvm-14 libapr1-dev"
-missing=""
-for p in $need; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "fuzz: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
-        exit 1
-    fi
-    echo "fuzz: installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing
-fi
+sh tools/deps.sh clang-14 libclang-rt-14-dev llvm-14 libapr1-dev
 
 CC=clang-14
 out=build/fuzz

@@ -44,17 +44,7 @@ done
 
 [ -f "$MODULE" ] || fail "$MODULE is missing: build it first (make)"
 
-missing=""
-for p in apache2 wrk; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    [ "$(id -u)" = 0 ] || fail "missing Debian packages:$missing (apt-get install them as root)"
-    echo "load: installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends $missing
-fi
+sh tools/deps.sh apache2 wrk || fail "missing Debian packages"
 
 ROOT=$(mktemp -d /tmp/pf-load.XXXXXX)
 # httpd's children run as nobody and must read the htdocs.

@@ -36,13 +36,7 @@ fail() {
 
 # ---- what the run needs
 sh tools/deps.sh
-if ! dpkg-query -W -f='${Status}' valgrind 2>/dev/null | grep -q "ok installed"; then
-    [ "$(id -u)" = 0 ] || fail "valgrind is missing (apt-get install valgrind as root)"
-    echo "installing valgrind"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends valgrind
-fi
+sh tools/deps.sh valgrind || fail "valgrind is missing"
 
 # ---- a private copy: Apache::Test writes its configuration and logs under
 # t/, and the tests write .htaccess files into t/htdocs, so running in the
