@@ -26,7 +26,7 @@ deps:
 	@sh tools/deps.sh
 
 $(MODULE): $(SOURCES) preflight_policy.h
-	$(APXS) -c $(CFLAGS_WARN) $(SOURCES)
+	$(APXS) -c $(CFLAGS_WARN) $(SOURCES) -lpsl
 
 install: all
 	$(APXS) -i -n preflight mod_preflight.la

@@ -28,6 +28,9 @@
 
 #include "apr_strings.h"
 #include "apr_hash.h"
+#include "apr_lib.h"
+
+#include <libpsl.h>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -44,12 +47,41 @@ module AP_MODULE_DECLARE_DATA preflight_module;
 #define PREFLIGHT_UNSET (-1)
 #define PREFLIGHT_OFF   0
 #define PREFLIGHT_ON    1
+#define PREFLIGHT_REPORT 2      /* decide and log, change nothing */
 
 #define PREFLIGHT_FILTER "PREFLIGHT"
+
+#define PREFLIGHT_EXPLAIN_HANDLER "preflight-explain"
 
 /* Set once in register_hooks, before any request; read-only afterwards. It
  * spares every request a lookup of the filter by name. */
 static ap_filter_rec_t *preflight_filter_handle;
+
+/* Debian's public suffix list, loaded in pre_config before the configuration
+ * is read (and again on each restart); read-only afterwards. NULL when it
+ * could not be loaded: wildcards are then refused. */
+static const psl_ctx_t *preflight_psl;
+
+/** The directives, in the order the explain handler lists them. */
+typedef enum {
+    PF_ENGINE, PF_ORIGINS, PF_METHODS, PF_HEADERS, PF_EXPOSE, PF_CREDENTIALS,
+    PF_MAX_AGE, PF_PRIVATE_NETWORK, PF_SUCCESS_STATUS, PF_PASSTHROUGH,
+    PF_DIRECTIVES
+} preflight_directive;
+
+static const char * const directive_names[PF_DIRECTIVES] = {
+    "PreflightEngine", "PreflightAllowOrigin", "PreflightAllowMethods",
+    "PreflightAllowHeaders", "PreflightExposeHeaders",
+    "PreflightAllowCredentials", "PreflightMaxAge",
+    "PreflightAllowPrivateNetwork", "PreflightSuccessStatus",
+    "PreflightPassthrough"
+};
+
+/** Where a directive line is: what the explain handler reports. */
+typedef struct {
+    const char *file;
+    int line;
+} preflight_src;
 
 /** Per-directory configuration. UNSET and NULL inherit. */
 typedef struct {
@@ -64,12 +96,28 @@ typedef struct {
     int private_network;
     int success_status;          /**< HTTP_OK or HTTP_NO_CONTENT, 0: unset */
     int passthrough;
+    /** preflight_src of the lines that made each value, in merge order;
+     *  NULL: the default */
+    const apr_array_header_t *src[PF_DIRECTIVES];
 } preflight_dir_conf;
 
-/** Per-server configuration: warnings to repeat into the error log, since
- *  directive handlers only reach the console. */
+/* What PreflightTenantLimit keeps out of .htaccess files. */
+#define TENANT_CREDENTIALS     (1u << 0)
+#define TENANT_PRIVATE_NETWORK (1u << 1)
+#define TENANT_ANY_ORIGIN      (1u << 2)
+#define TENANT_PASSTHROUGH     (1u << 3)
+#define TENANT_MAX_AGE         (1u << 4)
+
+/** Per-server configuration. */
 typedef struct {
+    /** warnings to repeat into the error log, since directive handlers
+     *  only reach the console */
     apr_array_header_t *warnings;
+    int tenant_set;                   /**< this server has its own limits */
+    unsigned tenant_limits;           /**< TENANT_* */
+    int tenant_max_age;               /**< cap with TENANT_MAX_AGE */
+    apr_array_header_t *tenant_words; /**< the items, as configured */
+    apr_array_header_t *tenant_src;   /**< preflight_src of its lines */
 } preflight_server_conf;
 
 typedef enum {
@@ -88,6 +136,8 @@ typedef struct {
     int expose_all;              /**< list the response's own header names */
     int written;                 /**< set_headers ran for this decision */
     int sent;                    /**< how many Access-Control-* it set */
+    int quiet;                   /**< for the explain handler: no log */
+    const char *reason;          /**< why denied, when logged or quiet */
     const char *acao, *acac, *acam, *acah, *acma, *acapn, *aceh, *allow;
     const char * const *vary;    /**< tokens the answer depends on */
 } preflight_decision;
@@ -131,6 +181,56 @@ static void config_warning(cmd_parms *cmd, const char *msg)
     APR_ARRAY_PUSH(sconf->warnings, const char *) = msg;
 }
 
+/* Records where a directive line set a value: a new value starts the list,
+ * another line of a list directive in the same section extends it. */
+static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
+                        preflight_directive which, int extend)
+{
+    apr_array_header_t *src;
+    preflight_src *at;
+
+    if (extend && conf->src[which]) {
+        src = (apr_array_header_t *)conf->src[which];
+    }
+    else {
+        src = apr_array_make(cmd->pool, 1, sizeof(preflight_src));
+        conf->src[which] = src;
+    }
+    at = apr_array_push(src);
+    at->file = cmd->directive->filename;
+    at->line = cmd->directive->line_num;
+}
+
+static preflight_server_conf *server_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &preflight_module);
+}
+
+/* In .htaccess, a value the host's PreflightTenantLimit keeps out is
+ * refused like a directive that AllowOverride does not allow. */
+static const char *tenant_refusal(cmd_parms *cmd, unsigned what,
+                                  const char *value)
+{
+    const preflight_server_conf *sconf;
+    const preflight_src *at;
+
+    if (!in_htaccess(cmd)) {
+        return NULL;            /* the host's own configuration */
+    }
+    sconf = server_conf(cmd->server);
+    if (!(sconf->tenant_limits & what)) {
+        return NULL;
+    }
+    at = &APR_ARRAY_IDX(sconf->tenant_src, sconf->tenant_src->nelts - 1,
+                        preflight_src);
+    return apr_psprintf(cmd->pool, "%s %s: not allowed in .htaccess here: "
+                        "PreflightTenantLimit %s (%s:%d) keeps it to the "
+                        "server configuration",
+                        cmd->cmd->name, value,
+                        apr_array_pstrcat(cmd->temp_pool, sconf->tenant_words, ' '),
+                        at->file, at->line);
+}
+
 /* Credentials with any origin is the classic CORS hole, and Fetch forbids
  * it; plain http with credentials only invites a warning. */
 static const char *check_credentials(cmd_parms *cmd, preflight_dir_conf *conf)
@@ -164,10 +264,14 @@ static const char *set_engine(cmd_parms *cmd, void *dconf, const char *arg)
     else if (!strcasecmp(arg, "Off")) {
         conf->engine = PREFLIGHT_OFF;
     }
+    else if (!strcasecmp(arg, "ReportOnly")) {
+        conf->engine = PREFLIGHT_REPORT;
+    }
     else {
-        return apr_psprintf(cmd->pool, "%s '%s': must be On or Off",
+        return apr_psprintf(cmd->pool, "%s '%s': must be On, Off or ReportOnly",
                             cmd->cmd->name, arg);
     }
+    note_source(cmd, conf, PF_ENGINE, 0);
     return NULL;
 }
 
@@ -187,6 +291,31 @@ static int is_edit(const char *item)
     return item[0] == '+' || item[0] == '-';
 }
 
+/* A wildcard over a public suffix (*.co.uk) lets anyone who
+ * registers a name there in; libpsl decides with Debian's list, explicit
+ * rules only, so an unlisted name such as *.localhost or *.corp stays. */
+static const char *public_suffix_refusal(apr_pool_t *p, const char *norm)
+{
+    preflight_origin o;
+    const char *parent;
+
+    if (preflight_origin_parse(norm, 1, &o) || !o.wildcard) {
+        return NULL;
+    }
+    parent = apr_pstrmemdup(p, o.key + o.host_off + 1, o.host_len - 1);
+    if (!preflight_psl) {
+        return "the public suffix list could not be loaded to check this "
+               "wildcard (install Debian's publicsuffix package)";
+    }
+    if (psl_is_public_suffix2(preflight_psl, parent,
+                              PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE)) {
+        return apr_psprintf(p, "'%s' is a public suffix: anyone who registers "
+                            "a name under it would be allowed; name your own "
+                            "domain, as in https://*.example.%s", parent, parent);
+    }
+    return NULL;
+}
+
 /* One handler for the four list directives (cmd->info names the kind). All
  * lines of a directive in one section form one list; it either replaces the
  * inherited list or, when every item starts with + or -, edits it. */
@@ -199,6 +328,7 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     const preflight_list *prev = *slot;
     const char *name = cmd->cmd->name;
     apr_array_header_t *items, *edits;
+    const char *why_any;
     int any, editing = 0, i;
 
     if (argc == 0) {
@@ -242,7 +372,9 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
         else if (!*item) {
             return apr_psprintf(cmd->pool, "%s '%s': an empty item", name, argv[i]);
         }
-        else if ((why = preflight_item_check(cmd->pool, kind, item, &norm))) {
+        else if ((why = preflight_item_check(cmd->pool, kind, item, &norm))
+                 || (kind == PREFLIGHT_LIST_ORIGINS
+                     && (why = public_suffix_refusal(cmd->temp_pool, norm)))) {
             return apr_psprintf(cmd->pool, "%s '%s': %s", name, item, why);
         }
         else if (kind == PREFLIGHT_LIST_ORIGINS && any) {
@@ -262,6 +394,10 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
             APR_ARRAY_PUSH(items, const char *) = norm;
         }
     }
+    if (kind == PREFLIGHT_LIST_ORIGINS && any
+        && (why_any = tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
+        return why_any;
+    }
 
     if (editing) {
         *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
@@ -274,6 +410,8 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     else {
         *slot = preflight_list_make(cmd->pool, kind, items, any);
     }
+    /* list kinds follow PF_ENGINE in directive order */
+    note_source(cmd, conf, PF_ORIGINS + kind, prev != NULL);
     return kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
 }
 
@@ -293,22 +431,45 @@ static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
 static const char *set_credentials(cmd_parms *cmd, void *dconf, int flag)
 {
     preflight_dir_conf *conf = dconf;
+    const char *why;
 
+    if (flag && (why = tenant_refusal(cmd, TENANT_CREDENTIALS, "On"))) {
+        return why;
+    }
     conf->credentials = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    note_source(cmd, conf, PF_CREDENTIALS, 0);
     return check_credentials(cmd, conf);
 }
 
-static const char *set_flag(cmd_parms *cmd, void *dconf, int flag)
+static const char *set_private_network(cmd_parms *cmd, void *dconf, int flag)
 {
-    int *field = (int *)((char *)dconf + (apr_size_t)cmd->info);
+    preflight_dir_conf *conf = dconf;
+    const char *why;
 
-    *field = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    if (flag && (why = tenant_refusal(cmd, TENANT_PRIVATE_NETWORK, "On"))) {
+        return why;
+    }
+    conf->private_network = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    note_source(cmd, conf, PF_PRIVATE_NETWORK, 0);
     return NULL;
 }
 
-static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
+static const char *set_passthrough(cmd_parms *cmd, void *dconf, int flag)
 {
     preflight_dir_conf *conf = dconf;
+    const char *why;
+
+    if (flag && (why = tenant_refusal(cmd, TENANT_PASSTHROUGH, "On"))) {
+        return why;
+    }
+    conf->passthrough = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    note_source(cmd, conf, PF_PASSTHROUGH, 0);
+    return NULL;
+}
+
+/* Seconds from 0 to 86400, or -1 when arg is not that. */
+static long parse_seconds(const char *arg, int *out_of_range)
+{
     apr_size_t i, len = strlen(arg);
     long v = 0;
 
@@ -317,13 +478,31 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
             v = v * 10 + (arg[i] - '0');
         }
     }
-    if (len == 0 || i != len || v > 86400) {
+    *out_of_range = len && i == len;
+    return len == 0 || i != len || v > 86400 ? -1 : v;
+}
+
+static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+    const preflight_server_conf *sconf = server_conf(cmd->server);
+    int out_of_range;
+    long v = parse_seconds(arg, &out_of_range);
+
+    if (v < 0) {
         return apr_psprintf(cmd->pool, "%s '%s': %s; give a whole number of "
                             "seconds from 0 to 86400", cmd->cmd->name, arg,
-                            i == len && len ? "out of range" : "not a number");
+                            out_of_range ? "out of range" : "not a number");
+    }
+    if (v > sconf->tenant_max_age) {
+        const char *why = tenant_refusal(cmd, TENANT_MAX_AGE, arg);
+        if (why) {
+            return why;
+        }
     }
     conf->max_age = (int)v;
     conf->max_age_value = apr_ltoa(cmd->pool, v);
+    note_source(cmd, conf, PF_MAX_AGE, 0);
     return NULL;
 }
 
@@ -341,6 +520,76 @@ static const char *set_success_status(cmd_parms *cmd, void *dconf,
     else {
         return apr_psprintf(cmd->pool, "%s '%s': must be 200 or 204",
                             cmd->cmd->name, arg);
+    }
+    note_source(cmd, conf, PF_SUCCESS_STATUS, 0);
+    return NULL;
+}
+
+/* PreflightTenantLimit: one item per call (ITERATE); lines add up. */
+static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    preflight_server_conf *sconf = server_conf(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const preflight_src *last;
+    int out_of_range, none;
+
+    if (err) {
+        return err;
+    }
+    if (!sconf->tenant_set) {   /* the first line here replaces inherited limits */
+        sconf->tenant_set = 1;
+        sconf->tenant_limits = 0;
+        sconf->tenant_max_age = 86400;
+        sconf->tenant_words = apr_array_make(cmd->pool, 4, sizeof(const char *));
+        sconf->tenant_src = apr_array_make(cmd->pool, 1, sizeof(preflight_src));
+    }
+    none = !strcasecmp(arg, "none");
+    if ((none && sconf->tenant_words->nelts) || (sconf->tenant_words->nelts
+        && !strcasecmp(APR_ARRAY_IDX(sconf->tenant_words, 0, const char *), "none"))) {
+        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': 'none' "
+                            "stands alone, as the only item", arg);
+    }
+    if (none) {
+        /* nothing limited: clears what a virtual host would inherit */
+    }
+    else if (!strcasecmp(arg, "credentials")) {
+        sconf->tenant_limits |= TENANT_CREDENTIALS;
+    }
+    else if (!strcasecmp(arg, "private-network")) {
+        sconf->tenant_limits |= TENANT_PRIVATE_NETWORK;
+    }
+    else if (!strcasecmp(arg, "any-origin")) {
+        sconf->tenant_limits |= TENANT_ANY_ORIGIN;
+    }
+    else if (!strcasecmp(arg, "passthrough")) {
+        sconf->tenant_limits |= TENANT_PASSTHROUGH;
+    }
+    else if (!strncasecmp(arg, "max-age=", 8)) {
+        long v = parse_seconds(arg + 8, &out_of_range);
+        if (v < 0) {
+            return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': the cap "
+                                "must be a whole number of seconds from 0 to "
+                                "86400", arg);
+        }
+        sconf->tenant_limits |= TENANT_MAX_AGE;
+        if (v < sconf->tenant_max_age) {
+            sconf->tenant_max_age = (int)v;
+        }
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': unknown item; "
+                            "use credentials, private-network, any-origin, "
+                            "passthrough, max-age=N or none", arg);
+    }
+    APR_ARRAY_PUSH(sconf->tenant_words, const char *) = arg;
+    last = sconf->tenant_src->nelts
+           ? &APR_ARRAY_IDX(sconf->tenant_src, sconf->tenant_src->nelts - 1,
+                            preflight_src) : NULL;
+    if (!last || last->line != cmd->directive->line_num
+        || strcmp(last->file, cmd->directive->filename)) {
+        preflight_src *at = apr_array_push(sconf->tenant_src);
+        at->file = cmd->directive->filename;
+        at->line = cmd->directive->line_num;
     }
     return NULL;
 }
@@ -371,6 +620,27 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
     return preflight_list_edit(p, kind, base, add->edits);
 }
 
+/* Where a merged value comes from: an edit adds its lines after the ones
+ * it edits; any other value set here replaces them. */
+static const apr_array_header_t *merge_src(apr_pool_t *p,
+                                           const preflight_dir_conf *base,
+                                           const preflight_dir_conf *add,
+                                           preflight_directive which)
+{
+    const preflight_list *edited = NULL;
+
+    if (!add->src[which]) {
+        return base->src[which];
+    }
+    if (which >= PF_ORIGINS && which <= PF_EXPOSE) {
+        edited = *list_slot((preflight_dir_conf *)add, which - PF_ORIGINS);
+    }
+    if (edited && edited->edits && base->src[which]) {
+        return apr_array_append(p, base->src[which], add->src[which]);
+    }
+    return add->src[which];
+}
+
 static int sets_nothing(const preflight_dir_conf *c)
 {
     return c->engine == PREFLIGHT_UNSET && !c->origins && !c->methods
@@ -384,6 +654,7 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     preflight_dir_conf *base = basev, *add = addv;
     preflight_dir_conf *conf;
+    int i;
 
     /* Most sections a request passes through say nothing about CORS, and
      * httpd merges per request: share instead of copying. */
@@ -416,6 +687,9 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
                                                : base->success_status;
     conf->passthrough = add->passthrough != PREFLIGHT_UNSET
                         ? add->passthrough : base->passthrough;
+    for (i = 0; i < PF_DIRECTIVES; i++) {
+        conf->src[i] = merge_src(p, base, add, i);
+    }
     return conf;
 }
 
@@ -424,7 +698,50 @@ static void *create_server_config(apr_pool_t *p, server_rec *s)
     preflight_server_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
 
     sconf->warnings = apr_array_make(p, 1, sizeof(const char *));
+    sconf->tenant_max_age = 86400;
     return sconf;
+}
+
+/* A virtual host without PreflightTenantLimit keeps the main server's. */
+static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
+{
+    preflight_server_conf *base = basev, *add = addv;
+    preflight_server_conf *sconf = apr_pmemdup(p, add, sizeof(*sconf));
+
+    if (!add->tenant_set) {
+        sconf->tenant_set = base->tenant_set;
+        sconf->tenant_limits = base->tenant_limits;
+        sconf->tenant_max_age = base->tenant_max_age;
+        sconf->tenant_words = base->tenant_words;
+        sconf->tenant_src = base->tenant_src;
+    }
+    return sconf;
+}
+
+static apr_status_t forget_psl(void *data)
+{
+    psl_free((psl_ctx_t *)preflight_psl);
+    preflight_psl = NULL;
+    return APR_SUCCESS;
+}
+
+/* Loaded before the configuration is read: wildcards are checked against
+ * it while directives are parsed, .htaccess files included. */
+static int preflight_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                apr_pool_t *ptemp)
+{
+    psl_ctx_t *psl = psl_latest(NULL);
+
+    if (!psl) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL,
+                     "cannot load the public suffix list (%s): wildcard "
+                     "origins will be refused; install Debian's publicsuffix "
+                     "package", psl_builtin_filename());
+        return OK;
+    }
+    preflight_psl = psl;
+    apr_pool_cleanup_register(pconf, NULL, forget_psl, apr_pool_cleanup_null);
+    return OK;
 }
 
 static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -448,12 +765,22 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * a request costs header lookups, one origin parse and hash lookups.
  */
 
+/* In scope: the module decides (On or ReportOnly). */
 static const preflight_dir_conf *in_scope(const request_rec *r)
 {
     const preflight_dir_conf *conf =
         ap_get_module_config(r->per_dir_config, &preflight_module);
 
-    return conf->engine == PREFLIGHT_ON ? conf : NULL;
+    return conf->engine == PREFLIGHT_ON || conf->engine == PREFLIGHT_REPORT
+           ? conf : NULL;
+}
+
+/* Applied: the module also acts on what it decided (On, not ReportOnly). */
+static const preflight_dir_conf *applied(const request_rec *r)
+{
+    const preflight_dir_conf *conf = in_scope(r);
+
+    return conf && conf->engine == PREFLIGHT_ON ? conf : NULL;
 }
 
 static int is_preflight(const request_rec *r)
@@ -491,17 +818,19 @@ static void deny(request_rec *r, preflight_decision *d, const char *verdict,
 {
     d->allowed = 0;
     apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
-    if (APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+    if (d->quiet || APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         va_list ap;
-        const char *why;
 
         va_start(ap, fmt);
-        why = apr_pvsprintf(r->pool, fmt, ap);
+        d->reason = apr_pvsprintf(r->pool, fmt, ap);
         va_end(ap);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s for %s: %s",
+    }
+    if (!d->quiet && d->reason) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s%s for %s: %s",
+                      d->conf->engine == PREFLIGHT_REPORT ? "report-only: " : "",
                       d->kind == PREFLIGHT_PREFLIGHT
                       ? "preflight denied" : "cross-origin headers withheld",
-                      r->uri, why);
+                      r->uri, d->reason);
     }
 }
 
@@ -635,13 +964,15 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
     }
 }
 
-static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf)
+static preflight_decision *decide(request_rec *r, const preflight_dir_conf *conf,
+                                  int quiet)
 {
     preflight_decision *d = apr_pcalloc(r->pool, sizeof(*d));
     const char *origin = apr_table_get(r->headers_in, "Origin");
     const char *method;
 
     d->conf = conf;
+    d->quiet = quiet;
     if (!origin) {
         d->kind = PREFLIGHT_NO_ORIGIN;
         if (any_origin_literal(conf)) {
@@ -688,7 +1019,7 @@ static preflight_decision *decision_for(request_rec *r, int create)
     if (d || !create) {
         return d;
     }
-    d = decide(r, conf);
+    d = decide(r, conf, 0);
     ap_set_module_config(r->request_config, &preflight_module, d);
     return d;
 }
@@ -941,7 +1272,7 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
 
 static int preflight_skip_authn(request_rec *r)
 {
-    if (r->main || !in_scope(r) || !is_preflight(r)) {
+    if (r->main || !applied(r) || !is_preflight(r)) {
         return DECLINED;
     }
     /* Browsers never send credentials on a preflight. Returning OK here,
@@ -955,7 +1286,7 @@ static int preflight_answer(request_rec *r)
     const preflight_dir_conf *conf;
     preflight_decision *d;
 
-    if (r->main || r->method_number != M_OPTIONS || !(conf = in_scope(r))) {
+    if (r->main || r->method_number != M_OPTIONS || !(conf = applied(r))) {
         return DECLINED;
     }
     d = decision_for(r, 1);
@@ -986,7 +1317,7 @@ static int preflight_fixups(request_rec *r)
 {
     preflight_decision *d = decision_for(r, 1);
 
-    if (d) {
+    if (d && d->conf->engine == PREFLIGHT_ON) {
         set_headers(r, d);
     }
     return DECLINED;
@@ -996,7 +1327,8 @@ static void add_filter(request_rec *r, int create)
 {
     preflight_decision *d = decision_for(r, create);
 
-    if (d) {
+    /* ReportOnly: decided (PREFLIGHT is set for the log), nothing applied */
+    if (d && d->conf->engine == PREFLIGHT_ON) {
         ap_add_output_filter_handle(preflight_filter_handle, d, r, r->connection);
     }
 }
@@ -1023,8 +1355,9 @@ static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
 static const command_rec preflight_cmds[] = {
     AP_INIT_TAKE1("PreflightEngine", set_engine, NULL, OR_FILEINFO,
-                  "On to apply the CORS policy here, Off (the default) to "
-                  "leave requests alone"),
+                  "On to apply the CORS policy here, ReportOnly to decide and "
+                  "log without changing anything, Off (the default) to leave "
+                  "requests alone"),
     AP_INIT_RAW_ARGS("PreflightAllowOrigin", set_list,
                       (void *)PREFLIGHT_LIST_ORIGINS, OR_FILEINFO,
                       "origins allowed: https://host[:port], "
@@ -1043,16 +1376,17 @@ static const command_rec preflight_cmds[] = {
                  "credentials"),
     AP_INIT_TAKE1("PreflightMaxAge", set_max_age, NULL, OR_FILEINFO,
                   "seconds a browser may cache a preflight answer, 0-86400"),
-    AP_INIT_FLAG("PreflightAllowPrivateNetwork", set_flag,
-                 (void *)APR_OFFSETOF(preflight_dir_conf, private_network),
+    AP_INIT_FLAG("PreflightAllowPrivateNetwork", set_private_network, NULL,
                  OR_FILEINFO,
                  "On to answer Private Network Access preflights"),
     AP_INIT_TAKE1("PreflightSuccessStatus", set_success_status, NULL, OR_FILEINFO,
                   "status of an allowed preflight: 200 or 204 (default)"),
-    AP_INIT_FLAG("PreflightPassthrough", set_flag,
-                 (void *)APR_OFFSETOF(preflight_dir_conf, passthrough),
-                 OR_FILEINFO,
+    AP_INIT_FLAG("PreflightPassthrough", set_passthrough, NULL, OR_FILEINFO,
                  "On to let an allowed preflight reach the content handler"),
+    AP_INIT_ITERATE("PreflightTenantLimit", set_tenant_limit, NULL, RSRC_CONF,
+                    "what .htaccess files may not switch on: credentials, "
+                    "private-network, any-origin, passthrough, max-age=N, "
+                    "or none"),
     { NULL }
 };
 
@@ -1060,6 +1394,7 @@ static void preflight_register_hooks(apr_pool_t *p)
 {
     static const char * const after_authz[] = { "mod_authz_core.c", NULL };
 
+    ap_hook_pre_config(preflight_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(preflight_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* Registered through check_access_ex so that sub-requests with the same
      * configuration still skip access checks (AP_AUTH_INTERNAL_PER_CONF). */
@@ -1086,7 +1421,7 @@ AP_DECLARE_MODULE(preflight) = {
     create_dir_config,          /* create per-directory config */
     merge_dir_config,           /* merge per-directory config */
     create_server_config,       /* create per-server config */
-    NULL,                       /* merge per-server config */
+    merge_server_config,        /* merge per-server config */
     preflight_cmds,             /* directives */
     preflight_register_hooks    /* register hooks */
 };
