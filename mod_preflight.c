@@ -142,6 +142,25 @@ typedef struct {
     const char * const *vary;    /**< tokens the answer depends on */
 } preflight_decision;
 
+/* The module's Access-Control-* response headers, in the order it sends
+ * them, and where a decision holds each value. */
+static const struct {
+    const char *name;
+    apr_size_t offset;
+} cors_fields[] = {
+    { "Access-Control-Allow-Origin", APR_OFFSETOF(preflight_decision, acao) },
+    { "Access-Control-Allow-Credentials", APR_OFFSETOF(preflight_decision, acac) },
+    { "Access-Control-Allow-Methods", APR_OFFSETOF(preflight_decision, acam) },
+    { "Access-Control-Allow-Headers", APR_OFFSETOF(preflight_decision, acah) },
+    { "Access-Control-Allow-Private-Network", APR_OFFSETOF(preflight_decision, acapn) },
+    { "Access-Control-Max-Age", APR_OFFSETOF(preflight_decision, acma) },
+    { "Access-Control-Expose-Headers", APR_OFFSETOF(preflight_decision, aceh) },
+    { NULL, 0 }
+};
+
+#define CORS_FIELD(d, i) \
+    (*(const char * const *)((const char *)(d) + cors_fields[i].offset))
+
 /* What an answer can depend on, as Vary tokens. */
 static const char * const vary_origin[] = { "Origin", NULL };
 static const char * const vary_origin_method[] = {
@@ -1217,7 +1236,7 @@ static void set_headers(request_rec *r, preflight_decision *d)
 {
     apr_table_t *out = r->err_headers_out;
     table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
-    int speaks;
+    int speaks, i;
 
     /* A preflight that the module did not answer (refused by access control
      * first) must not look allowed. */
@@ -1236,13 +1255,9 @@ static void set_headers(request_rec *r, preflight_decision *d)
         if (d->expose_all) {
             d->aceh = expose_response_headers(r, d->conf->expose);
         }
-        set_one(out, d, "Access-Control-Allow-Origin", d->acao);
-        set_one(out, d, "Access-Control-Allow-Credentials", d->acac);
-        set_one(out, d, "Access-Control-Allow-Methods", d->acam);
-        set_one(out, d, "Access-Control-Allow-Headers", d->acah);
-        set_one(out, d, "Access-Control-Allow-Private-Network", d->acapn);
-        set_one(out, d, "Access-Control-Max-Age", d->acma);
-        set_one(out, d, "Access-Control-Expose-Headers", d->aceh);
+        for (i = 0; cors_fields[i].name; i++) {
+            set_one(out, d, cors_fields[i].name, CORS_FIELD(d, i));
+        }
         if (d->allow && d->answered) {
             apr_table_setn(out, "Allow", d->allow);
         }
@@ -1353,6 +1368,424 @@ static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/*
+ * The explain handler (SetHandler preflight-explain): what the module
+ * would decide for a request described in the query string, and why.
+ * Every query value is hostile input; the answer is JSON built only from
+ * escaped strings.
+ */
+
+typedef struct {
+    const char *uri, *origin, *method, *headers;
+} explain_query;
+
+static const struct {
+    const char *name;
+    apr_size_t max;             /* longest value accepted */
+    apr_size_t offset;
+} explain_params[] = {
+    { "uri", 2048, APR_OFFSETOF(explain_query, uri) },
+    { "origin", PREFLIGHT_ORIGIN_MAX, APR_OFFSETOF(explain_query, origin) },
+    { "method", 64, APR_OFFSETOF(explain_query, method) },
+    { "headers", 4096, APR_OFFSETOF(explain_query, headers) },
+    { NULL, 0, 0 }
+};
+
+#define EXPLAIN_QUERY_MAX 8192
+
+static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
+                                 char *value)
+{
+    const char **slot = NULL;
+    int i;
+
+    if (preflight_form_decode(name) != PREFLIGHT_FORM_OK) {
+        return "a parameter name holds a bad escape or a byte outside "
+               "printable ASCII";
+    }
+    for (i = 0; explain_params[i].name && !slot; i++) {
+        if (!strcmp(name, explain_params[i].name)) {
+            slot = (const char **)((char *)q + explain_params[i].offset);
+        }
+    }
+    if (!slot) {
+        return apr_psprintf(p, "unknown parameter '%.64s': use uri, origin, "
+                            "method and headers", name);
+    }
+    if (*slot) {
+        return apr_psprintf(p, "parameter '%s' is given twice", name);
+    }
+    switch (preflight_form_decode(value)) {
+    case PREFLIGHT_FORM_BAD_ESCAPE:
+        return apr_psprintf(p, "parameter '%s': a %% not followed by two hex "
+                            "digits", name);
+    case PREFLIGHT_FORM_BAD_BYTE:
+        return apr_psprintf(p, "parameter '%s' holds a control byte (CR, LF, "
+                            "NUL, ...) or a byte outside printable ASCII; no "
+                            "origin, method, header name or request line "
+                            "has one", name);
+    default:
+        break;
+    }
+    if (strlen(value) > explain_params[i - 1].max) {
+        return apr_psprintf(p, "parameter '%s' is longer than %" APR_SIZE_T_FMT
+                            " bytes", name, explain_params[i - 1].max);
+    }
+    *slot = value;
+    return NULL;
+}
+
+/* An empty value means "not given", so origin= explains a request without
+ * Origin. */
+static const char *parse_explain_query(apr_pool_t *p, const char *args,
+                                       explain_query *q)
+{
+    char *pairs, *pair, *last;
+    const char *why;
+
+    memset(q, 0, sizeof(*q));
+    if (!args || !*args) {
+        return "give the request to explain: ?uri=/path&origin=https://"
+               "app.example.com&method=PUT&headers=content-type";
+    }
+    if (strlen(args) > EXPLAIN_QUERY_MAX) {
+        return "the query is longer than 8192 bytes";
+    }
+    pairs = apr_pstrdup(p, args);
+    for (pair = apr_strtok(pairs, "&", &last); pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+
+        if (eq) {
+            *eq = '\0';
+        }
+        if ((why = explain_param(p, q, pair, eq ? eq + 1 : pair + strlen(pair)))) {
+            return why;
+        }
+    }
+    q->origin = q->origin && *q->origin ? q->origin : NULL;
+    q->method = q->method && *q->method ? q->method : NULL;
+    q->headers = q->headers && *q->headers ? q->headers : NULL;
+    if (!q->uri || !*q->uri) {
+        return "parameter 'uri' is missing: the path to explain, as on a "
+               "request line (/api/items)";
+    }
+    if (q->uri[0] != '/') {
+        return "parameter 'uri' must be a path starting with /";
+    }
+    if (q->method && !preflight_is_token(q->method, strlen(q->method))) {
+        return "parameter 'method' is not a method token (RFC 9110)";
+    }
+    return NULL;
+}
+
+/* JSON text is collected here and sent in one piece. */
+typedef struct {
+    apr_pool_t *p;
+    apr_array_header_t *parts;
+} json_text;
+
+static void json_add(json_text *j, const char *s)
+{
+    APR_ARRAY_PUSH(j->parts, const char *) = s;
+}
+
+static const char *json_or_null(apr_pool_t *p, const char *s)
+{
+    return s ? preflight_json_string(p, s) : "null";
+}
+
+static void send_json(request_rec *r, json_text *j, int status)
+{
+    const char *body = apr_array_pstrcat(r->pool, j->parts, '\0');
+
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    ap_set_content_length(r, strlen(body));
+    ap_rputs(body, r);
+}
+
+static int explain_refusal(request_rec *r, const char *why)
+{
+    json_text j = { r->pool, apr_array_make(r->pool, 4, sizeof(const char *)) };
+
+    json_add(&j, "{\"error\": ");
+    json_add(&j, preflight_json_string(r->pool, why));
+    json_add(&j, "}\n");
+    send_json(r, &j, HTTP_BAD_REQUEST);
+    return OK;
+}
+
+static const char *json_sources(apr_pool_t *p, const apr_array_header_t *src)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    int i;
+
+    for (i = 0; src && i < src->nelts; i++) {
+        const preflight_src *at = &APR_ARRAY_IDX(src, i, preflight_src);
+        APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p,
+            "%s{\"file\": %s, \"line\": %d}", i ? ", " : "",
+            preflight_json_string(p, at->file), at->line);
+    }
+    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, '\0'), "]", NULL);
+}
+
+static const char *json_words(apr_pool_t *p, const apr_array_header_t *words,
+                              int star)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+    int i;
+
+    if (star) {
+        APR_ARRAY_PUSH(out, const char *) = "\"*\"";
+    }
+    for (i = 0; words && i < words->nelts; i++) {
+        APR_ARRAY_PUSH(out, const char *) =
+            preflight_json_string(p, APR_ARRAY_IDX(words, i, const char *));
+    }
+    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, ','), "]", NULL);
+}
+
+static const char *json_list(apr_pool_t *p, preflight_list_kind kind,
+                             const preflight_list *l)
+{
+    apr_array_header_t *except;
+    apr_hash_index_t *hi;
+
+    if (!l) {
+        l = preflight_list_default(p, kind);
+    }
+    if (!l->excluded) {
+        return json_words(p, l->items, l->any);
+    }
+    except = apr_array_make(p, 4, sizeof(const char *));
+    for (hi = apr_hash_first(p, l->excluded); hi; hi = apr_hash_next(hi)) {
+        APR_ARRAY_PUSH(except, const char *) = apr_hash_this_val(hi);
+    }
+    return apr_pstrcat(p, json_words(p, l->items, l->any), ", \"except\": ",
+                       json_words(p, except, 0), NULL);
+}
+
+static const char *on_off(int v)
+{
+    return v == PREFLIGHT_ON ? "\"On\"" : "\"Off\"";
+}
+
+static const char *engine_name(int engine)
+{
+    return engine == PREFLIGHT_ON ? "On"
+           : engine == PREFLIGHT_REPORT ? "ReportOnly" : "Off";
+}
+
+static void explain_policy(json_text *j, const preflight_dir_conf *c,
+                           const preflight_server_conf *sconf)
+{
+    apr_pool_t *p = j->p;
+    const char *values[PF_DIRECTIVES];
+    int i;
+
+    values[PF_ENGINE] = apr_psprintf(p, "\"%s\"", engine_name(c->engine));
+    values[PF_ORIGINS] = json_list(p, PREFLIGHT_LIST_ORIGINS, c->origins);
+    values[PF_METHODS] = json_list(p, PREFLIGHT_LIST_METHODS, c->methods);
+    values[PF_HEADERS] = json_list(p, PREFLIGHT_LIST_HEADERS, c->headers);
+    values[PF_EXPOSE] = json_list(p, PREFLIGHT_LIST_EXPOSE, c->expose);
+    values[PF_CREDENTIALS] = on_off(c->credentials);
+    values[PF_MAX_AGE] = c->max_age_value ? c->max_age_value : "null";
+    values[PF_PRIVATE_NETWORK] = on_off(c->private_network);
+    values[PF_SUCCESS_STATUS] = c->success_status == HTTP_OK ? "200" : "204";
+    values[PF_PASSTHROUGH] = on_off(c->passthrough);
+
+    json_add(j, "  \"policy\": {\n");
+    for (i = 0; i < PF_DIRECTIVES; i++) {
+        json_add(j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s},\n",
+                                 directive_names[i], values[i],
+                                 json_sources(p, c->src[i])));
+    }
+    json_add(j, apr_psprintf(p, "    \"PreflightTenantLimit\": {\"value\": %s, "
+                             "\"set_at\": %s}\n  },\n",
+                             json_words(p, sconf->tenant_words, 0),
+                             json_sources(p, sconf->tenant_src)));
+}
+
+static const char *allowed_reason(request_rec *r, const preflight_decision *d,
+                                  const explain_query *q)
+{
+    if (d->kind == PREFLIGHT_NO_ORIGIN) {
+        return d->allowed ? "the request has no Origin; PreflightAllowOrigin * "
+                            "answers it with Access-Control-Allow-Origin: *"
+                          : "the request has no Origin: no CORS headers, only "
+                            "Vary: Origin, so caches keep answers apart";
+    }
+    if (d->kind == PREFLIGHT_ACTUAL) {
+        return apr_psprintf(r->pool, "origin '%s' is allowed by "
+                            "PreflightAllowOrigin", q->origin);
+    }
+    return apr_psprintf(r->pool, "origin '%s' is allowed by PreflightAllowOrigin, "
+                        "method '%s' by PreflightAllowMethods%s%s", q->origin,
+                        q->method, q->headers ? ", and every requested header by "
+                        "PreflightAllowHeaders" : "",
+                        d->conf->passthrough == PREFLIGHT_ON
+                        ? "; PreflightPassthrough On: the handler answers it" : "");
+}
+
+static const char *decision_status(const preflight_decision *d)
+{
+    if (d->kind != PREFLIGHT_PREFLIGHT) {
+        return "null";
+    }
+    if (!d->allowed) {
+        return "403";
+    }
+    if (d->conf->passthrough == PREFLIGHT_ON) {
+        return "null";
+    }
+    return d->conf->success_status == HTTP_OK ? "200" : "204";
+}
+
+static void explain_decision(json_text *j, request_rec *rr,
+                             const preflight_decision *d, const explain_query *q)
+{
+    apr_pool_t *p = j->p;
+    const char *verdict = apr_table_get(rr->subprocess_env, "PREFLIGHT");
+    const char *reason = d->allowed || d->kind == PREFLIGHT_NO_ORIGIN
+                         ? allowed_reason(rr, d, q) : d->reason;
+    int i, first = 1;
+
+    json_add(j, apr_psprintf(p, "  \"decision\": {\"verdict\": %s, \"allowed\": %s, "
+                             "\"applied\": %s, \"status\": %s, \"reason\": %s},\n",
+                             json_or_null(p, verdict), d->allowed ? "true" : "false",
+                             d->conf->engine == PREFLIGHT_ON ? "true" : "false",
+                             decision_status(d), json_or_null(p, reason)));
+    json_add(j, "  \"headers\": {");
+    for (i = 0; d->allowed && cors_fields[i].name; i++) {
+        const char *v = CORS_FIELD(d, i);
+
+        if (d->expose_all
+            && cors_fields[i].offset == APR_OFFSETOF(preflight_decision, aceh)) {
+            v = "(the names of the response's own headers: "
+                "PreflightExposeHeaders * with credentials)";
+        }
+        if (v) {
+            json_add(j, apr_psprintf(p, "%s\n    \"%s\": %s", first ? "" : ",",
+                                     cors_fields[i].name,
+                                     preflight_json_string(p, v)));
+            first = 0;
+        }
+    }
+    if (d->allowed && d->allow && d->kind == PREFLIGHT_PREFLIGHT) {
+        json_add(j, apr_psprintf(p, "%s\n    \"Allow\": %s", first ? "" : ",",
+                                 preflight_json_string(p, d->allow)));
+        first = 0;
+    }
+    if (d->vary) {
+        const char *tokens = d->vary[0];
+        for (i = 1; d->vary[i]; i++) {
+            tokens = apr_pstrcat(p, tokens, ", ", d->vary[i], NULL);
+        }
+        json_add(j, apr_psprintf(p, "%s\n    \"Vary\": %s", first ? "" : ",",
+                                 preflight_json_string(p, tokens)));
+        first = 0;
+    }
+    json_add(j, first ? "}\n}\n" : "\n  }\n}\n");
+}
+
+/* The request explained, as the sub-request sees it: only the query's
+ * Origin and Access-Control-Request-* count, never the explain request's. */
+static void describe_request(request_rec *rr, const explain_query *q)
+{
+    apr_table_unset(rr->headers_in, "Origin");
+    apr_table_unset(rr->headers_in, "Access-Control-Request-Method");
+    apr_table_unset(rr->headers_in, "Access-Control-Request-Headers");
+    apr_table_unset(rr->headers_in, "Access-Control-Request-Private-Network");
+    if (q->origin) {
+        apr_table_setn(rr->headers_in, "Origin", q->origin);
+        if (q->method) {
+            apr_table_setn(rr->headers_in, "Access-Control-Request-Method", q->method);
+        }
+    }
+    if (q->headers) {
+        apr_table_setn(rr->headers_in, "Access-Control-Request-Headers", q->headers);
+    }
+}
+
+/* A sub-request that httpd would refuse (403, 400 for a path above the
+ * root, 500 for a broken .htaccess) shows nothing of that place's policy;
+ * 401 does, since a real request there gets its CORS headers with the 401
+ * and preflights skip authentication. */
+static int lookup_shows_policy(const request_rec *rr)
+{
+    return (rr->status >= 200 && rr->status < 300)
+           || rr->status == HTTP_UNAUTHORIZED;
+}
+
+static int preflight_explain(request_rec *r)
+{
+    explain_query q;
+    json_text j;
+    request_rec *rr;
+    const preflight_dir_conf *conf;
+    const char *why;
+    const char *kind;
+
+    if (!r->handler || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
+        return DECLINED;
+    }
+    r->allowed = AP_METHOD_BIT << M_GET;
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if ((why = parse_explain_query(r->pool, r->args, &q))) {
+        return explain_refusal(r, why);
+    }
+    kind = !q.origin ? "no-origin" : q.method ? "preflight" : "actual";
+
+    j.p = r->pool;
+    j.parts = apr_array_make(r->pool, 32, sizeof(const char *));
+    json_add(&j, apr_psprintf(r->pool, "{\n  \"request\": {\"uri\": %s, \"origin\": %s, "
+                              "\"method\": %s, \"headers\": %s, \"kind\": \"%s\"},\n",
+                              preflight_json_string(r->pool, q.uri),
+                              json_or_null(r->pool, q.origin),
+                              json_or_null(r->pool, q.method),
+                              json_or_null(r->pool, q.headers), kind));
+
+    rr = ap_sub_req_method_uri(q.origin && q.method ? "OPTIONS" : "GET",
+                               q.uri, r, NULL);
+    if (!lookup_shows_policy(rr)) {
+        json_add(&j, apr_psprintf(r->pool, "  \"lookup\": {\"status\": %d},\n"
+                 "  \"error\": \"httpd refuses a request for this uri (status %d): "
+                 "its policy is not shown\"\n}\n", rr->status, rr->status));
+        ap_destroy_sub_req(rr);
+        send_json(r, &j, HTTP_OK);
+        return OK;
+    }
+    conf = ap_get_module_config(rr->per_dir_config, &preflight_module);
+    json_add(&j, apr_psprintf(r->pool, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
+                              "\"filename\": %s},\n  \"mode\": \"%s\",\n",
+                              rr->status, preflight_json_string(r->pool, rr->uri),
+                              json_or_null(r->pool, rr->filename),
+                              engine_name(conf->engine)));
+    explain_policy(&j, conf, server_conf(rr->server));
+
+    if (conf->engine == PREFLIGHT_ON || conf->engine == PREFLIGHT_REPORT) {
+        describe_request(rr, &q);
+        explain_decision(&j, rr, decide(rr, conf, 1), &q);
+    }
+    else {
+        json_add(&j, apr_psprintf(r->pool, "  \"decision\": {\"verdict\": null, "
+                 "\"allowed\": false, \"applied\": false, \"status\": null, "
+                 "\"reason\": \"%s\"},\n  \"headers\": {}\n}\n",
+                 conf->engine == PREFLIGHT_OFF
+                 ? "PreflightEngine is Off here: the module leaves this uri alone"
+                 : "no PreflightEngine On or ReportOnly applies here: the module "
+                   "leaves this uri alone"));
+    }
+    send_json(r, &j, HTTP_OK);
+    ap_destroy_sub_req(rr);
+    return OK;
+}
+
 static const command_rec preflight_cmds[] = {
     AP_INIT_TAKE1("PreflightEngine", set_engine, NULL, OR_FILEINFO,
                   "On to apply the CORS policy here, ReportOnly to decide and "
@@ -1404,6 +1837,7 @@ static void preflight_register_hooks(apr_pool_t *p)
      * (handler) would otherwise act on the preflight first. */
     ap_hook_type_checker(preflight_answer, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_fixups(preflight_fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(preflight_explain, NULL, NULL, APR_HOOK_MIDDLE);
     /* REALLY_LAST: filters of one type run in insertion order, and ours has
      * to come after mod_headers' (LAST) to have the final word. */
     ap_hook_insert_filter(preflight_insert_filter, NULL, NULL, APR_HOOK_REALLY_LAST);
