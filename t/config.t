@@ -91,7 +91,7 @@ my @errors = (
     # httpd refuses an empty argument itself, with the directive's usage text
     { lines => 'PreflightMaxAge ""',    item => undef,   reason => '86400' },
 
-    bad(PreflightEngine => 'maybe', 'On or Off'),
+    bad(PreflightEngine => 'maybe', 'On, Off or ReportOnly'),
     bad(PreflightSuccessStatus => '201', '200 or 204'),
     # a plain flag: httpd's own message
     { lines => 'PreflightAllowCredentials yes', item => undef,
