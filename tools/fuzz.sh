@@ -2,7 +2,8 @@
 # Fuzzes the pure parts of mod_preflight (preflight_policy.c) with libFuzzer
 # under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer:
 #   t/fuzz/fuzz_origin.c   request Origin parsing and matching, configured origins
-#   t/fuzz/fuzz_headers.c  Access-Control-Request-Headers, methods, tokens
+#   t/fuzz/fuzz_headers.c  Access-Control-Request-Headers, methods, tokens,
+#                          explain query decoding and JSON quoting
 #
 #   tools/fuzz.sh [SECONDS]     run each harness for SECONDS (default 30)
 #

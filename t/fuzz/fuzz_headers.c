@@ -7,7 +7,10 @@
  * is compared with a plain reference reading of the rules (comma-separated,
  * SP/HTAB trimmed, empty items ignored, at most 256 items of at most 256
  * bytes); a violated property aborts with a message, which libFuzzer
- * reports as a crash and saves the input. Built and run by tools/fuzz.sh.
+ * reports as a crash and saves the input. The same input also goes through
+ * what the explain handler does with query values: form decoding (only
+ * printable ASCII may come out) and JSON quoting (always a valid JSON
+ * string that reads back as the input). Built and run by tools/fuzz.sh.
  */
 
 #include <stdarg.h>
@@ -324,6 +327,129 @@ static void check_tokens(const char *s, size_t n, const uint8_t *data, size_t si
     }
 }
 
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+        return (c | 0x20) - 'a' + 10;
+    }
+    return -1;
+}
+
+/* Form decoding, read the plain way: OK exactly when every escape is
+ * complete and every byte that comes out is printable ASCII. */
+static void check_form(const char *s, size_t n)
+{
+    char *copy = apr_pstrmemdup(pool, s, n);
+    preflight_form_verdict v = preflight_form_decode(copy);
+    size_t i, out = 0;
+    int ok = 1;
+
+    for (i = 0; i < n && ok; out++) {
+        int c;
+        if (s[i] == '%') {
+            int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                ok = 0;
+                break;
+            }
+            c = hi * 16 + lo;
+            i += 3;
+        }
+        else {
+            c = s[i] == '+' ? ' ' : (unsigned char)s[i];
+            i++;
+        }
+        ok = c >= 0x20 && c < 0x7f;
+    }
+    REQUIRE((v == PREFLIGHT_FORM_OK) == ok, "form_decode: %s, expected the opposite",
+            v == PREFLIGHT_FORM_OK ? "OK" : "refused");
+    if (v == PREFLIGHT_FORM_OK) {
+        REQUIRE(strlen(copy) == out, "form_decode: %zu bytes out, expected %zu",
+                strlen(copy), out);
+        for (i = 0; copy[i]; i++) {
+            REQUIRE(copy[i] >= 0x20 && copy[i] < 0x7f,
+                    "form_decode: byte 0x%02x came out", (unsigned char)copy[i]);
+        }
+    }
+}
+
+/* Reads one code point of UTF-8; 0 length when it is not valid UTF-8. */
+static size_t ref_utf8(const unsigned char *s, size_t n, unsigned long *cp)
+{
+    size_t len, i;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+    if (!len || len > n || s[0] > 0xf4) {
+        return 0;
+    }
+    *cp = s[0] & (0x7f >> len);
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        *cp = (*cp << 6) | (s[i] & 0x3f);
+    }
+    if (*cp < (len == 2 ? 0x80UL : len == 3 ? 0x800UL : 0x10000UL)
+        || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff)) {
+        return 0;
+    }
+    return len;
+}
+
+/* The explain handler's JSON: a valid JSON string (RFC 8259) of valid
+ * UTF-8, which reads back as the input with U+FFFD for bytes that are not
+ * UTF-8. */
+static void check_json(const char *s, size_t n)
+{
+    const unsigned char *j = (const unsigned char *)preflight_json_string(pool, s);
+    size_t jn = strlen((const char *)j), i = 1, in = 0;
+
+    REQUIRE(jn >= 2 && j[0] == '"' && j[jn - 1] == '"', "json: not quoted");
+    while (i < jn - 1) {
+        unsigned long cp, want;
+        size_t len;
+
+        if (j[i] == '\\') {
+            REQUIRE(i + 1 < jn - 1, "json: lone backslash at the end");
+            if (j[i + 1] == '"' || j[i + 1] == '\\') {
+                cp = j[i + 1];
+                i += 2;
+            }
+            else {
+                REQUIRE(j[i + 1] == 'u' && i + 6 <= jn - 1 && hexval(j[i + 2]) >= 0
+                        && hexval(j[i + 3]) >= 0 && hexval(j[i + 4]) >= 0
+                        && hexval(j[i + 5]) >= 0, "json: bad escape at %zu", i);
+                cp = (unsigned long)(hexval(j[i + 2]) << 12 | hexval(j[i + 3]) << 8
+                                     | hexval(j[i + 4]) << 4 | hexval(j[i + 5]));
+                i += 6;
+            }
+        }
+        else {
+            REQUIRE(j[i] >= 0x20 && j[i] != '"', "json: raw byte 0x%02x at %zu", j[i], i);
+            len = ref_utf8(j + i, jn - 1 - i, &cp);
+            REQUIRE(len > 0, "json: invalid UTF-8 at %zu", i);
+            i += len;
+        }
+        REQUIRE(in < n, "json: reads back longer than the input");
+        len = ref_utf8((const unsigned char *)s + in, n - in, &want);
+        if (!len) {
+            want = 0xfffd;
+            len = 1;
+        }
+        REQUIRE(cp == want, "json: U+%04lx where the input has U+%04lx", cp, want);
+        in += len;
+    }
+    REQUIRE(in == n, "json: reads back %zu of %zu bytes", in, n);
+}
+
 static char *exact_copy(const uint8_t *data, size_t n)
 {
     char *s = malloc(n + 1);
@@ -353,6 +479,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_headers(i, s, n, &prefix[i], 1);
     }
     check_tokens(s, n, data, size);
+    check_form(s, n);
+    check_json(s, n);
 
     /* A header value ends at its first NUL: what follows must change
      * nothing. */
