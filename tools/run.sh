@@ -70,6 +70,10 @@ Open the two pages in a browser and press the buttons, or try:
   # plain OPTIONS is not a preflight: httpd answers it as without the module
   curl -i -X OPTIONS $A/items.json
 
+  # the explain handler: the policy for a URI, where each value was set,
+  # the decision, its reason and the exact headers, as JSON
+  curl -s '$A/server-cors?uri=/items.cgi&origin=http://127.0.0.1:$OTHER&method=PUT'
+
   tail $ROOT/access_log $ROOT/error_log   # decisions and reasons
 
 Stop it with: make stop
