@@ -2,11 +2,14 @@
 #
 #   make          build .libs/mod_preflight.so
 #   make install  install it with apxs into httpd's module directory
+#   make deb      build the Debian package libapache2-mod-preflight into
+#                 build/deb/ (dpkg-buildpackage, debhelper, dh_apache2)
 #   make run      start a private httpd on 127.0.0.1 with conf/example.conf.in
 #   make stop     stop that httpd
 #   make test     every test: unit tests of the pure parts, the Apache::Test
 #                 suite against a real httpd it starts, headless Chromium,
-#                 fuzzing, valgrind, load and graceful restart (bounded runs)
+#                 the Debian package, fuzzing, valgrind, load and graceful
+#                 restart (bounded runs)
 #   make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 600 each)
 #   make soak     the load test for longer (SOAK_SECONDS, default 300)
 #   make bench    mod_preflight against bare httpd and the mod_headers recipe
@@ -18,7 +21,7 @@ CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-f
 MODULE  = .libs/mod_preflight.so
 SOURCES = mod_preflight.c preflight_policy.c
 
-.PHONY: all deps install run stop test unit fuzz soak valgrind bench clean
+.PHONY: all deps install deb run stop test unit fuzz soak valgrind bench clean
 
 all: deps $(MODULE)
 
@@ -30,6 +33,9 @@ $(MODULE): $(SOURCES) preflight_policy.h
 
 install: all
 	$(APXS) -i -n preflight mod_preflight.la
+
+deb:
+	@sh tools/deb.sh build
 
 run: all
 	@sh tools/run.sh start

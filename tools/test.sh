@@ -52,6 +52,12 @@ grep -E '^(not ok|browser:)' build/browser.log || true
 tail -1 build/browser.log
 count build/browser.log
 
+echo "== Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)"
+sh tools/deb.sh check > build/deb.log 2>&1 || { cat build/deb.log; exit 1; }
+grep -E '^(not ok|deb:|# NOTE)' build/deb.log || true
+tail -1 build/deb.log
+count build/deb.log
+
 # stage NAME LOG COMMAND...: a stage without its own "N passed" line counts
 # as one check; it passes by its exit status and its summary line.
 stage() {
