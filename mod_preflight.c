@@ -84,7 +84,7 @@ typedef struct {
 } preflight_src;
 
 /** Per-directory configuration. UNSET and NULL inherit. */
-typedef struct {
+typedef struct preflight_dir_conf {
     int engine;                  /**< PREFLIGHT_ON/OFF/UNSET */
     preflight_list *origins;     /**< NULL: no origin allowed */
     preflight_list *methods;     /**< NULL: GET HEAD POST */
@@ -96,9 +96,12 @@ typedef struct {
     int private_network;
     int success_status;          /**< HTTP_OK or HTTP_NO_CONTENT, 0: unset */
     int passthrough;
-    /** preflight_src of the lines that made each value, in merge order;
-     *  NULL: the default */
+    /** A section's own: preflight_src of the lines that set each value
+     *  (NULL: not set here). */
     const apr_array_header_t *src[PF_DIRECTIVES];
+    /** A merged configuration: the two it was merged from, so that the
+     *  explain handler can trace each value without merges paying for it. */
+    const struct preflight_dir_conf *merged_base, *merged_add;
 } preflight_dir_conf;
 
 /* What PreflightTenantLimit keeps out of .htaccess files. */
@@ -630,34 +633,23 @@ static void *create_dir_config(apr_pool_t *p, char *dir)
 static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
                                   preflight_list *base, preflight_list *add)
 {
+    preflight_list *l;
+
     if (!add) {
         return base;
     }
-    if (!add->edits) {
+    /* An edit of the default is already applied, and keeps its edits for
+     * a later merge onto a list set elsewhere (Location sections are
+     * merged together before they meet the Directory result). */
+    if (!add->edits || !base) {
         return add;
     }
-    return preflight_list_edit(p, kind, base, add->edits);
-}
-
-/* Where a merged value comes from: an edit adds its lines after the ones
- * it edits; any other value set here replaces them. */
-static const apr_array_header_t *merge_src(apr_pool_t *p,
-                                           const preflight_dir_conf *base,
-                                           const preflight_dir_conf *add,
-                                           preflight_directive which)
-{
-    const preflight_list *edited = NULL;
-
-    if (!add->src[which]) {
-        return base->src[which];
+    l = preflight_list_edit(p, kind, base, add->edits);
+    if (base->edits) {
+        /* both edit: together they still edit what comes before them */
+        l->edits = apr_array_append(p, base->edits, add->edits);
     }
-    if (which >= PF_ORIGINS && which <= PF_EXPOSE) {
-        edited = *list_slot((preflight_dir_conf *)add, which - PF_ORIGINS);
-    }
-    if (edited && edited->edits && base->src[which]) {
-        return apr_array_append(p, base->src[which], add->src[which]);
-    }
-    return add->src[which];
+    return l;
 }
 
 static int sets_nothing(const preflight_dir_conf *c)
@@ -673,7 +665,6 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     preflight_dir_conf *base = basev, *add = addv;
     preflight_dir_conf *conf;
-    int i;
 
     /* Most sections a request passes through say nothing about CORS, and
      * httpd merges per request: share instead of copying. */
@@ -706,9 +697,9 @@ static void *merge_dir_config(apr_pool_t *p, void *basev, void *addv)
                                                : base->success_status;
     conf->passthrough = add->passthrough != PREFLIGHT_UNSET
                         ? add->passthrough : base->passthrough;
-    for (i = 0; i < PF_DIRECTIVES; i++) {
-        conf->src[i] = merge_src(p, base, add, i);
-    }
+    memset(conf->src, 0, sizeof(conf->src));
+    conf->merged_base = base;
+    conf->merged_add = add;
     return conf;
 }
 
@@ -1518,6 +1509,32 @@ static int explain_refusal(request_rec *r, const char *why)
     return OK;
 }
 
+/* Where a value of a merged configuration comes from, traced back through
+ * the merges: an edit adds its lines after the ones it edits; any other
+ * value set in a section replaces them. */
+static const apr_array_header_t *sources_of(apr_pool_t *p,
+                                            const preflight_dir_conf *c,
+                                            preflight_directive which)
+{
+    const apr_array_header_t *from_add, *from_base;
+    const preflight_list *l = NULL;
+
+    if (!c->merged_add) {
+        return c->src[which];
+    }
+    from_add = sources_of(p, c->merged_add, which);
+    if (!from_add) {
+        return sources_of(p, c->merged_base, which);
+    }
+    if (which >= PF_ORIGINS && which <= PF_EXPOSE) {
+        l = *list_slot((preflight_dir_conf *)c->merged_add, which - PF_ORIGINS);
+    }
+    if (l && l->edits && (from_base = sources_of(p, c->merged_base, which))) {
+        return apr_array_append(p, from_base, from_add);
+    }
+    return from_add;
+}
+
 static const char *json_sources(apr_pool_t *p, const apr_array_header_t *src)
 {
     apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
@@ -1601,7 +1618,7 @@ static void explain_policy(json_text *j, const preflight_dir_conf *c,
     for (i = 0; i < PF_DIRECTIVES; i++) {
         json_add(j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s},\n",
                                  directive_names[i], values[i],
-                                 json_sources(p, c->src[i])));
+                                 json_sources(p, sources_of(p, c, i))));
     }
     json_add(j, apr_psprintf(p, "    \"PreflightTenantLimit\": {\"value\": %s, "
                              "\"set_at\": %s}\n  },\n",

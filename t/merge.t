@@ -156,6 +156,21 @@ my @cases = (
       req => [Origin => $A, ACRM => 'PUT'],
       status => 403, no_cors => 1 },
 
+    # Two <Location> edits in a row still edit the <Directory> list: the
+    # default list (GET HEAD POST) must not come back through them.
+    { name => 'two Location edits over Directory', path => '/pf/merge/locedit/deeper/ok.txt',
+      req => [Origin => $A, ACRM => 'DELETE'],
+      status => 200,
+      hdr => { ACAO => $A, ACAM => 'GET, DELETE' },
+      allow => [qw(GET HEAD DELETE OPTIONS)] },
+    { name => 'two Location edits: PUT removed', path => '/pf/merge/locedit/deeper/ok.txt',
+      req => [Origin => $A, ACRM => 'PUT'],
+      status => 403, no_cors => 1 },
+    { name => 'two Location edits: POST of the default not brought back',
+      path => '/pf/merge/locedit/deeper/ok.txt',
+      req => [Origin => $A, ACRM => 'POST'],
+      status => 403, no_cors => 1 },
+
     # /pf/mstar: origins * and methods *, no credentials.
     { name => 'outer *, preflight', path => '/pf/mstar/ok.txt',
       req => [Origin => $X, ACRM => 'PURGE'],
