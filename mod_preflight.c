@@ -105,11 +105,20 @@ typedef struct preflight_dir_conf {
 } preflight_dir_conf;
 
 /* What PreflightTenantLimit keeps out of .htaccess files. */
-#define TENANT_CREDENTIALS     (1u << 0)
-#define TENANT_PRIVATE_NETWORK (1u << 1)
-#define TENANT_ANY_ORIGIN      (1u << 2)
-#define TENANT_PASSTHROUGH     (1u << 3)
-#define TENANT_MAX_AGE         (1u << 4)
+typedef enum {
+    TENANT_CREDENTIALS, TENANT_PRIVATE_NETWORK, TENANT_ANY_ORIGIN,
+    TENANT_PASSTHROUGH, TENANT_MAX_AGE, TENANT_ITEMS
+} preflight_tenant_item;
+
+static const char * const tenant_item_names[TENANT_ITEMS] = {
+    "credentials", "private-network", "any-origin", "passthrough", "max-age="
+};
+
+/** One limit: the item as written and where. */
+typedef struct {
+    const char *word;           /**< NULL: not limited */
+    preflight_src at;
+} preflight_tenant_limit;
 
 /** Per-server configuration. */
 typedef struct {
@@ -117,8 +126,8 @@ typedef struct {
      *  only reach the console */
     apr_array_header_t *warnings;
     int tenant_set;                   /**< this server has its own limits */
-    unsigned tenant_limits;           /**< TENANT_* */
-    int tenant_max_age;               /**< cap with TENANT_MAX_AGE */
+    preflight_tenant_limit tenant[TENANT_ITEMS];
+    int tenant_max_age;               /**< the cap, 86400 when none */
     apr_array_header_t *tenant_words; /**< the items, as configured */
     apr_array_header_t *tenant_src;   /**< preflight_src of its lines */
 } preflight_server_conf;
@@ -230,27 +239,22 @@ static preflight_server_conf *server_conf(const server_rec *s)
 
 /* In .htaccess, a value the host's PreflightTenantLimit keeps out is
  * refused like a directive that AllowOverride does not allow. */
-static const char *tenant_refusal(cmd_parms *cmd, unsigned what,
+static const char *tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
                                   const char *value)
 {
-    const preflight_server_conf *sconf;
-    const preflight_src *at;
+    const preflight_tenant_limit *limit;
 
     if (!in_htaccess(cmd)) {
         return NULL;            /* the host's own configuration */
     }
-    sconf = server_conf(cmd->server);
-    if (!(sconf->tenant_limits & what)) {
+    limit = &server_conf(cmd->server)->tenant[what];
+    if (!limit->word) {
         return NULL;
     }
-    at = &APR_ARRAY_IDX(sconf->tenant_src, sconf->tenant_src->nelts - 1,
-                        preflight_src);
     return apr_psprintf(cmd->pool, "%s %s: not allowed in .htaccess here: "
                         "PreflightTenantLimit %s (%s:%d) keeps it to the "
-                        "server configuration",
-                        cmd->cmd->name, value,
-                        apr_array_pstrcat(cmd->temp_pool, sconf->tenant_words, ' '),
-                        at->file, at->line);
+                        "server configuration", cmd->cmd->name, value,
+                        limit->word, limit->at.file, limit->at.line);
 }
 
 /* Credentials with any origin is the classic CORS hole, and Fetch forbids
@@ -547,12 +551,38 @@ static const char *set_success_status(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static preflight_tenant_item tenant_item(const char *arg)
+{
+    int i;
+
+    for (i = 0; i < TENANT_MAX_AGE; i++) {
+        if (!strcasecmp(arg, tenant_item_names[i])) {
+            return i;
+        }
+    }
+    return strncasecmp(arg, "max-age=", 8) ? TENANT_ITEMS : TENANT_MAX_AGE;
+}
+
+static void note_tenant_line(cmd_parms *cmd, preflight_server_conf *sconf)
+{
+    const preflight_src *last = sconf->tenant_src->nelts
+        ? &APR_ARRAY_IDX(sconf->tenant_src, sconf->tenant_src->nelts - 1,
+                         preflight_src) : NULL;
+
+    if (!last || last->line != cmd->directive->line_num
+        || strcmp(last->file, cmd->directive->filename)) {
+        preflight_src *at = apr_array_push(sconf->tenant_src);
+        at->file = cmd->directive->filename;
+        at->line = cmd->directive->line_num;
+    }
+}
+
 /* PreflightTenantLimit: one item per call (ITERATE); lines add up. */
 static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg)
 {
     preflight_server_conf *sconf = server_conf(cmd->server);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const preflight_src *last;
+    preflight_tenant_item item;
     int out_of_range, none;
 
     if (err) {
@@ -560,7 +590,7 @@ static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg
     }
     if (!sconf->tenant_set) {   /* the first line here replaces inherited limits */
         sconf->tenant_set = 1;
-        sconf->tenant_limits = 0;
+        memset(sconf->tenant, 0, sizeof(sconf->tenant));
         sconf->tenant_max_age = 86400;
         sconf->tenant_words = apr_array_make(cmd->pool, 4, sizeof(const char *));
         sconf->tenant_src = apr_array_make(cmd->pool, 1, sizeof(preflight_src));
@@ -571,48 +601,33 @@ static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg
         return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': 'none' "
                             "stands alone, as the only item", arg);
     }
-    if (none) {
-        /* nothing limited: clears what a virtual host would inherit */
+    item = none ? TENANT_ITEMS : tenant_item(arg);
+    if (!none && item == TENANT_ITEMS) {
+        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': unknown item; "
+                            "use credentials, private-network, any-origin, "
+                            "passthrough, max-age=N or none", arg);
     }
-    else if (!strcasecmp(arg, "credentials")) {
-        sconf->tenant_limits |= TENANT_CREDENTIALS;
-    }
-    else if (!strcasecmp(arg, "private-network")) {
-        sconf->tenant_limits |= TENANT_PRIVATE_NETWORK;
-    }
-    else if (!strcasecmp(arg, "any-origin")) {
-        sconf->tenant_limits |= TENANT_ANY_ORIGIN;
-    }
-    else if (!strcasecmp(arg, "passthrough")) {
-        sconf->tenant_limits |= TENANT_PASSTHROUGH;
-    }
-    else if (!strncasecmp(arg, "max-age=", 8)) {
+    if (item == TENANT_MAX_AGE) {
         long v = parse_seconds(arg + 8, &out_of_range);
         if (v < 0) {
             return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': the cap "
                                 "must be a whole number of seconds from 0 to "
                                 "86400", arg);
         }
-        sconf->tenant_limits |= TENANT_MAX_AGE;
-        if (v < sconf->tenant_max_age) {
+        if (sconf->tenant[item].word && v >= sconf->tenant_max_age) {
+            item = TENANT_ITEMS;        /* a lower cap is already in force */
+        }
+        else {
             sconf->tenant_max_age = (int)v;
         }
     }
-    else {
-        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': unknown item; "
-                            "use credentials, private-network, any-origin, "
-                            "passthrough, max-age=N or none", arg);
+    if (item != TENANT_ITEMS) {
+        sconf->tenant[item].word = arg;
+        sconf->tenant[item].at.file = cmd->directive->filename;
+        sconf->tenant[item].at.line = cmd->directive->line_num;
     }
     APR_ARRAY_PUSH(sconf->tenant_words, const char *) = arg;
-    last = sconf->tenant_src->nelts
-           ? &APR_ARRAY_IDX(sconf->tenant_src, sconf->tenant_src->nelts - 1,
-                            preflight_src) : NULL;
-    if (!last || last->line != cmd->directive->line_num
-        || strcmp(last->file, cmd->directive->filename)) {
-        preflight_src *at = apr_array_push(sconf->tenant_src);
-        at->file = cmd->directive->filename;
-        at->line = cmd->directive->line_num;
-    }
+    note_tenant_line(cmd, sconf);
     return NULL;
 }
 
@@ -720,7 +735,7 @@ static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
 
     if (!add->tenant_set) {
         sconf->tenant_set = base->tenant_set;
-        sconf->tenant_limits = base->tenant_limits;
+        memcpy(sconf->tenant, base->tenant, sizeof(sconf->tenant));
         sconf->tenant_max_age = base->tenant_max_age;
         sconf->tenant_words = base->tenant_words;
         sconf->tenant_src = base->tenant_src;
@@ -1418,6 +1433,10 @@ static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
     default:
         break;
     }
+    if (!*value) {
+        return apr_psprintf(p, "parameter '%s' is empty: leave it out to "
+                            "explain a request without it", name);
+    }
     if (strlen(value) > explain_params[i - 1].max) {
         return apr_psprintf(p, "parameter '%s' is longer than %" APR_SIZE_T_FMT
                             " bytes", name, explain_params[i - 1].max);
@@ -1426,8 +1445,6 @@ static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
     return NULL;
 }
 
-/* An empty value means "not given", so origin= explains a request without
- * Origin. */
 static const char *parse_explain_query(apr_pool_t *p, const char *args,
                                        explain_query *q)
 {
@@ -1454,10 +1471,7 @@ static const char *parse_explain_query(apr_pool_t *p, const char *args,
             return why;
         }
     }
-    q->origin = q->origin && *q->origin ? q->origin : NULL;
-    q->method = q->method && *q->method ? q->method : NULL;
-    q->headers = q->headers && *q->headers ? q->headers : NULL;
-    if (!q->uri || !*q->uri) {
+    if (!q->uri) {
         return "parameter 'uri' is missing: the path to explain, as on a "
                "request line (/api/items)";
     }
@@ -1751,6 +1765,7 @@ static int preflight_explain(request_rec *r)
     }
     r->allowed = AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     if ((why = parse_explain_query(r->pool, r->args, &q))) {
@@ -1778,10 +1793,13 @@ static int preflight_explain(request_rec *r)
         return OK;
     }
     conf = ap_get_module_config(rr->per_dir_config, &preflight_module);
+    /* a proxied uri's "filename" is the backend's URL: not shown */
     json_add(&j, apr_psprintf(r->pool, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
-                              "\"filename\": %s},\n  \"mode\": \"%s\",\n",
+                              "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
                               rr->status, preflight_json_string(r->pool, rr->uri),
-                              json_or_null(r->pool, rr->filename),
+                              json_or_null(r->pool, rr->filename && rr->filename[0] == '/'
+                                                    ? rr->filename : NULL),
+                              json_or_null(r->pool, rr->handler),
                               engine_name(conf->engine)));
     explain_policy(&j, conf, server_conf(rr->server));
 

@@ -97,6 +97,46 @@ my @errors = (
     { lines => 'PreflightAllowCredentials yes', item => undef,
       reason => 'must be On or Off' },
 
+    # a wildcard over a public suffix (libpsl, Debian's list: ICANN and
+    # private sections, explicit rules only) would let anyone who registers a
+    # name under it in
+    (map { bad(PreflightAllowOrigin => $_, 'public suffix') }
+        'https://*.com', 'https://*.co.uk', 'https://*.github.io',
+        'http://*.com:*', 'https://*.org:8443', 'https://*.CO.UK',
+        'https://*.blogspot.com',       # private section
+        'https://*.foo.ck',             # under the wildcard rule *.ck
+        'https://*.kawasaki.jp'),
+    { lines => 'PreflightAllowOrigin https://ok.example.com https://*.com',
+      item => 'https://*.com', reason => 'public suffix' },
+    { lines => 'PreflightAllowOrigin +https://*.org',
+      item => qr/'\+?https:\/\/\*\.org'/, reason => 'public suffix' },
+    { lines => ['PreflightAllowOrigin https://a.example.com',
+                'PreflightAllowOrigin https://*.net'],
+      item => 'https://*.net', reason => 'public suffix' },
+
+    # PreflightTenantLimit: server config and <VirtualHost> only; httpd
+    # itself refuses it elsewhere
+    { lines => 'PreflightTenantLimit credentials', ctx => 'directory',
+      item => undef, reason => 'not allowed',
+      names => ['PreflightTenantLimit'] },
+    { lines => 'PreflightTenantLimit credentials', ctx => 'location',
+      item => undef, reason => 'not allowed',
+      names => ['PreflightTenantLimit'] },
+    (map { { lines => "PreflightTenantLimit $_->[0]", ctx => 'server',
+             item => $_->[1], reason => [] } }
+        ['cookies',                    'cookies'],
+        ['credentials cookies',        'cookies'],
+        ['max-age=abc',                'max-age=abc'],
+        ['max-age=86401',              'max-age=86401'],
+        ['max-age=-1',                 'max-age=-1'],
+        ['max-age=',                   'max-age='],
+        ['max-age',                    'max-age'],
+        ['max-age=10s',                'max-age=10s'],
+        ['none credentials',           qr/'(?:none|credentials)'/],
+        ['credentials none',           qr/'(?:none|credentials)'/]),
+    { lines => 'PreflightTenantLimit max-age=abc', ctx => 'vhost',
+      item => 'max-age=abc', reason => [] },
+
     # any origin with credentials is the classic CORS hole (Fetch forbids it)
     { lines => ['PreflightAllowOrigin *', 'PreflightAllowCredentials On'],
       item => undef, reason => [],
@@ -118,6 +158,24 @@ my @accepted = (
     { lines => ['PreflightAllowCredentials On',
                 'PreflightAllowOrigin https://app.example.com'],
       quiet => 'https://app.example.com' },
+    { lines => 'PreflightEngine ReportOnly' },
+    # wildcards whose parent is not a public suffix, and exact origins that are
+    (map { { lines => "PreflightAllowOrigin $_" } }
+        'https://*.example.com', 'https://*.example.co.uk', 'https://*.foo.github.io',
+        'https://*.localhost', 'https://*.test', 'https://*.www.ck',
+        'https://*.city.kawasaki.jp', 'https://*.example.com:*',
+        'https://co.uk', 'https://com', 'https://github.io'),
+    { lines => 'PreflightAllowOrigin +https://*.example.org' },
+    # PreflightTenantLimit in server config and <VirtualHost>; lines add up
+    { lines => 'PreflightTenantLimit credentials private-network any-origin passthrough max-age=600',
+      ctx => 'server' },
+    { lines => 'PreflightTenantLimit none', ctx => 'server' },
+    { lines => 'PreflightTenantLimit max-age=0', ctx => 'server' },
+    { lines => 'PreflightTenantLimit max-age=86400', ctx => 'server' },
+    { lines => ['PreflightTenantLimit credentials', 'PreflightTenantLimit max-age=60'],
+      ctx => 'server' },
+    { lines => 'PreflightTenantLimit credentials any-origin', ctx => 'vhost' },
+    { lines => 'PreflightTenantLimit none', ctx => 'vhost' },
     # "*" and credentials from different sections meet only in a merge, which
     # the module answers at run time (README): not a configuration error.
     { lines => ['PreflightAllowOrigin *',
@@ -165,6 +223,15 @@ my @contexts = (
     [directory => '<Directory "@DIR@/docs">', '</Directory>'],
     [location => '<Location /cfg>', '</Location>'],
 );
+# A row with ctx => NAME runs there only (vhost: a <VirtualHost>); the others
+# take the three contexts above in turn.
+my %context = ((map { $_->[0] => $_ } @contexts),
+               vhost => [vhost => '<VirtualHost 127.0.0.1:8529>', '</VirtualHost>']);
+sub context_of {
+    my ($row, $n) = @_;
+    return $context{ $row->{ctx} } || die "unknown context $row->{ctx}\n" if $row->{ctx};
+    return $contexts[$$n++ % @contexts];
+}
 
 my $tests = 2;                                  # the full configuration
 for my $e (@errors) {
@@ -183,7 +250,7 @@ t_debug("mod_preflight.so is missing: build it with make first") unless -f $so;
 
 my $n = 0;
 for my $e (@errors) {
-    my $ctx = $contexts[$n++ % @contexts];
+    my $ctx = context_of($e, \$n);
     my @body = lines($e);
     my ($status, $out, $conf, $line) = check($ctx, @body);
     my $what = "$ctx->[0]: " . join(' / ', @body);
@@ -203,7 +270,7 @@ for my $e (@errors) {
 }
 
 for my $c (@accepted) {
-    my $ctx = $contexts[$n++ % @contexts];
+    my $ctx = context_of($c, \$n);
     # a nested <Location> is not allowed inside a section
     $ctx = $contexts[0] if grep /^</, lines($c);
     my @body = lines($c);

@@ -176,6 +176,33 @@ HT
         log => [qr{/pf/ht/bad/\.htaccess}, qr/PreflightAllow(?:Origin|Credentials)/,
                 qr/\*/, qr/credential/i] },
      ]],
+
+    # A wildcard over a public suffix (libpsl): refused like any bad value.
+    ['pf/ht/bad', "PreflightEngine On\nPreflightAllowOrigin https://*.co.uk\n",
+     [
+      { name => 'wildcard over a public suffix, preflight', path => '/pf/ht/bad/ok.txt',
+        req => [Origin => 'https://shop.co.uk', ACRM => 'GET'],
+        status => 500, no_cors => 1,
+        log => [qr{/pf/ht/bad/\.htaccess}, qr/PreflightAllowOrigin/,
+                qr{https://\*\.co\.uk}, qr/public suffix/i] },
+      { name => 'wildcard over a public suffix, actual', method => 'GET', path => '/pf/ht/bad/ok.txt',
+        req => [Origin => 'https://shop.co.uk'],
+        status => 500, no_cors => 1 },
+     ]],
+    # An exact origin that is a public suffix, and a wildcard below one.
+    ['pf/ht/fileinfo', "PreflightEngine On\nPreflightAllowOrigin https://co.uk https://*.example.co.uk\n",
+     [
+      { name => 'exact origin that is a public suffix', path => '/pf/ht/fileinfo/ok.txt',
+        req => [Origin => 'https://co.uk', ACRM => 'GET'],
+        status => 204, hdr => { ACAO => 'https://co.uk' },
+        pf => 'preflight-allowed' },
+      { name => 'wildcard below a public suffix', path => '/pf/ht/fileinfo/ok.txt',
+        req => [Origin => 'https://shop.example.co.uk', ACRM => 'GET'],
+        status => 204, hdr => { ACAO => 'https://shop.example.co.uk' } },
+      { name => 'wildcard below a public suffix, not another name', path => '/pf/ht/fileinfo/ok.txt',
+        req => [Origin => 'https://shop.co.uk', ACRM => 'GET'],
+        status => 403, no_cors => 1 },
+     ]],
 );
 
 my @cases;

@@ -3,7 +3,7 @@
 # by default those the build, make run and make test need; every other
 # script names its own. Does nothing when all are present.
 set -e
-need=${*:-"apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl make gcc libpsl-dev publicsuffix"}
+need=${*:-"apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl make gcc libpsl-dev publicsuffix nghttp2-client"}
 missing=""
 for p in $need; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
