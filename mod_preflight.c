@@ -77,11 +77,13 @@ static const char * const directive_names[PF_DIRECTIVES] = {
     "PreflightPassthrough"
 };
 
-/** Where a directive line is: what the explain handler reports. */
-typedef struct {
-    const char *file;
-    int line;
-} preflight_src;
+/** The lines of one section that set a value, newest first. The
+ *  directive nodes live as long as the configuration they belong to
+ *  (pconf, or the request for .htaccess), so a pointer is enough. */
+typedef struct preflight_line {
+    const ap_directive_t *directive;
+    const struct preflight_line *prev;
+} preflight_line;
 
 /** Per-directory configuration. UNSET and NULL inherit. */
 typedef struct preflight_dir_conf {
@@ -96,9 +98,8 @@ typedef struct preflight_dir_conf {
     int private_network;
     int success_status;          /**< HTTP_OK or HTTP_NO_CONTENT, 0: unset */
     int passthrough;
-    /** A section's own: preflight_src of the lines that set each value
-     *  (NULL: not set here). */
-    const apr_array_header_t *src[PF_DIRECTIVES];
+    /** A section's own: the lines that set each value (NULL: not here). */
+    const preflight_line *src[PF_DIRECTIVES];
     /** A merged configuration: the two it was merged from, so that the
      *  explain handler can trace each value without merges paying for it. */
     const struct preflight_dir_conf *merged_base, *merged_add;
@@ -117,7 +118,7 @@ static const char * const tenant_item_names[TENANT_ITEMS] = {
 /** One limit: the item as written and where. */
 typedef struct {
     const char *word;           /**< NULL: not limited */
-    preflight_src at;
+    const ap_directive_t *at;
 } preflight_tenant_limit;
 
 /** Per-server configuration. */
@@ -129,7 +130,7 @@ typedef struct {
     preflight_tenant_limit tenant[TENANT_ITEMS];
     int tenant_max_age;               /**< the cap, 86400 when none */
     apr_array_header_t *tenant_words; /**< the items, as configured */
-    apr_array_header_t *tenant_src;   /**< preflight_src of its lines */
+    apr_array_header_t *tenant_src;   /**< its lines (ap_directive_t *) */
 } preflight_server_conf;
 
 typedef enum {
@@ -217,19 +218,11 @@ static void config_warning(cmd_parms *cmd, const char *msg)
 static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
                         preflight_directive which, int extend)
 {
-    apr_array_header_t *src;
-    preflight_src *at;
+    preflight_line *l = apr_palloc(cmd->pool, sizeof(*l));
 
-    if (extend && conf->src[which]) {
-        src = (apr_array_header_t *)conf->src[which];
-    }
-    else {
-        src = apr_array_make(cmd->pool, 1, sizeof(preflight_src));
-        conf->src[which] = src;
-    }
-    at = apr_array_push(src);
-    at->file = cmd->directive->filename;
-    at->line = cmd->directive->line_num;
+    l->directive = cmd->directive;
+    l->prev = extend ? conf->src[which] : NULL;
+    conf->src[which] = l;
 }
 
 static preflight_server_conf *server_conf(const server_rec *s)
@@ -254,7 +247,7 @@ static const char *tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
     return apr_psprintf(cmd->pool, "%s %s: not allowed in .htaccess here: "
                         "PreflightTenantLimit %s (%s:%d) keeps it to the "
                         "server configuration", cmd->cmd->name, value,
-                        limit->word, limit->at.file, limit->at.line);
+                        limit->word, limit->at->filename, limit->at->line_num);
 }
 
 /* Credentials with any origin is the classic CORS hole, and Fetch forbids
@@ -325,7 +318,8 @@ static const char *public_suffix_refusal(apr_pool_t *p, const char *norm)
     preflight_origin o;
     const char *parent;
 
-    if (preflight_origin_parse(norm, 1, &o) || !o.wildcard) {
+    if (!strstr(norm, "://*.") || preflight_origin_parse(norm, 1, &o)
+        || !o.wildcard) {
         return NULL;
     }
     parent = apr_pstrmemdup(p, o.key + o.host_off + 1, o.host_len - 1);
@@ -563,17 +557,14 @@ static preflight_tenant_item tenant_item(const char *arg)
     return strncasecmp(arg, "max-age=", 8) ? TENANT_ITEMS : TENANT_MAX_AGE;
 }
 
+/* ITERATE calls once per item: a line is noted once. */
 static void note_tenant_line(cmd_parms *cmd, preflight_server_conf *sconf)
 {
-    const preflight_src *last = sconf->tenant_src->nelts
-        ? &APR_ARRAY_IDX(sconf->tenant_src, sconf->tenant_src->nelts - 1,
-                         preflight_src) : NULL;
+    apr_array_header_t *lines = sconf->tenant_src;
 
-    if (!last || last->line != cmd->directive->line_num
-        || strcmp(last->file, cmd->directive->filename)) {
-        preflight_src *at = apr_array_push(sconf->tenant_src);
-        at->file = cmd->directive->filename;
-        at->line = cmd->directive->line_num;
+    if (!lines->nelts || APR_ARRAY_IDX(lines, lines->nelts - 1,
+                                       const ap_directive_t *) != cmd->directive) {
+        APR_ARRAY_PUSH(lines, const ap_directive_t *) = cmd->directive;
     }
 }
 
@@ -593,7 +584,7 @@ static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg
         memset(sconf->tenant, 0, sizeof(sconf->tenant));
         sconf->tenant_max_age = 86400;
         sconf->tenant_words = apr_array_make(cmd->pool, 4, sizeof(const char *));
-        sconf->tenant_src = apr_array_make(cmd->pool, 1, sizeof(preflight_src));
+        sconf->tenant_src = apr_array_make(cmd->pool, 1, sizeof(const ap_directive_t *));
     }
     none = !strcasecmp(arg, "none");
     if ((none && sconf->tenant_words->nelts) || (sconf->tenant_words->nelts
@@ -623,8 +614,7 @@ static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg
     }
     if (item != TENANT_ITEMS) {
         sconf->tenant[item].word = arg;
-        sconf->tenant[item].at.file = cmd->directive->filename;
-        sconf->tenant[item].at.line = cmd->directive->line_num;
+        sconf->tenant[item].at = cmd->directive;
     }
     APR_ARRAY_PUSH(sconf->tenant_words, const char *) = arg;
     note_tenant_line(cmd, sconf);
@@ -1526,6 +1516,23 @@ static int explain_refusal(request_rec *r, const char *why)
 /* Where a value of a merged configuration comes from, traced back through
  * the merges: an edit adds its lines after the ones it edits; any other
  * value set in a section replaces them. */
+static const apr_array_header_t *lines_of(apr_pool_t *p, const preflight_line *l)
+{
+    const preflight_line *i;
+    apr_array_header_t *a;
+    int n = 0;
+
+    for (i = l; i; i = i->prev) {
+        n++;
+    }
+    a = apr_array_make(p, n, sizeof(const ap_directive_t *));
+    a->nelts = n;
+    for (i = l; i; i = i->prev) {
+        APR_ARRAY_IDX(a, --n, const ap_directive_t *) = i->directive;
+    }
+    return a;
+}
+
 static const apr_array_header_t *sources_of(apr_pool_t *p,
                                             const preflight_dir_conf *c,
                                             preflight_directive which)
@@ -1534,7 +1541,7 @@ static const apr_array_header_t *sources_of(apr_pool_t *p,
     const preflight_list *l = NULL;
 
     if (!c->merged_add) {
-        return c->src[which];
+        return c->src[which] ? lines_of(p, c->src[which]) : NULL;
     }
     from_add = sources_of(p, c->merged_add, which);
     if (!from_add) {
@@ -1555,10 +1562,10 @@ static const char *json_sources(apr_pool_t *p, const apr_array_header_t *src)
     int i;
 
     for (i = 0; src && i < src->nelts; i++) {
-        const preflight_src *at = &APR_ARRAY_IDX(src, i, preflight_src);
+        const ap_directive_t *d = APR_ARRAY_IDX(src, i, const ap_directive_t *);
         APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p,
             "%s{\"file\": %s, \"line\": %d}", i ? ", " : "",
-            preflight_json_string(p, at->file), at->line);
+            preflight_json_string(p, d->filename), d->line_num);
     }
     return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, '\0'), "]", NULL);
 }
