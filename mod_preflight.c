@@ -1758,6 +1758,43 @@ static int lookup_shows_policy(const request_rec *rr)
            || rr->status == HTTP_UNAUTHORIZED;
 }
 
+static void explain_request(json_text *j, const explain_query *q)
+{
+    apr_pool_t *p = j->p;
+
+    json_add(j, apr_psprintf(p, "{\n  \"request\": {\"uri\": %s, \"origin\": %s, "
+                             "\"method\": %s, \"headers\": %s, \"kind\": \"%s\"},\n",
+                             preflight_json_string(p, q->uri),
+                             json_or_null(p, q->origin), json_or_null(p, q->method),
+                             json_or_null(p, q->headers),
+                             !q->origin ? "no-origin" : q->method ? "preflight" : "actual"));
+}
+
+static void explain_lookup(json_text *j, const request_rec *rr,
+                           const preflight_dir_conf *conf)
+{
+    apr_pool_t *p = j->p;
+    /* a proxied uri's "filename" is the backend's URL: not shown */
+    const char *path = rr->filename && rr->filename[0] == '/' ? rr->filename : NULL;
+
+    json_add(j, apr_psprintf(p, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
+                             "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
+                             rr->status, preflight_json_string(p, rr->uri),
+                             json_or_null(p, path), json_or_null(p, rr->handler),
+                             engine_name(conf->engine)));
+}
+
+static void explain_out_of_scope(json_text *j, const preflight_dir_conf *conf)
+{
+    json_add(j, apr_psprintf(j->p, "  \"decision\": {\"verdict\": null, "
+             "\"allowed\": false, \"applied\": false, \"status\": null, "
+             "\"reason\": \"%s\"},\n  \"headers\": {}\n}\n",
+             conf->engine == PREFLIGHT_OFF
+             ? "PreflightEngine is Off here: the module leaves this uri alone"
+             : "no PreflightEngine On or ReportOnly applies here: the module "
+               "leaves this uri alone"));
+}
+
 static int preflight_explain(request_rec *r)
 {
     explain_query q;
@@ -1765,12 +1802,10 @@ static int preflight_explain(request_rec *r)
     request_rec *rr;
     const preflight_dir_conf *conf;
     const char *why;
-    const char *kind;
 
     if (!r->handler || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
         return DECLINED;
     }
-    r->allowed = AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET) {
         ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
@@ -1778,16 +1813,9 @@ static int preflight_explain(request_rec *r)
     if ((why = parse_explain_query(r->pool, r->args, &q))) {
         return explain_refusal(r, why);
     }
-    kind = !q.origin ? "no-origin" : q.method ? "preflight" : "actual";
-
     j.p = r->pool;
     j.parts = apr_array_make(r->pool, 32, sizeof(const char *));
-    json_add(&j, apr_psprintf(r->pool, "{\n  \"request\": {\"uri\": %s, \"origin\": %s, "
-                              "\"method\": %s, \"headers\": %s, \"kind\": \"%s\"},\n",
-                              preflight_json_string(r->pool, q.uri),
-                              json_or_null(r->pool, q.origin),
-                              json_or_null(r->pool, q.method),
-                              json_or_null(r->pool, q.headers), kind));
+    explain_request(&j, &q);
 
     rr = ap_sub_req_method_uri(q.origin && q.method ? "OPTIONS" : "GET",
                                q.uri, r, NULL);
@@ -1795,33 +1823,18 @@ static int preflight_explain(request_rec *r)
         json_add(&j, apr_psprintf(r->pool, "  \"lookup\": {\"status\": %d},\n"
                  "  \"error\": \"httpd refuses a request for this uri (status %d): "
                  "its policy is not shown\"\n}\n", rr->status, rr->status));
-        ap_destroy_sub_req(rr);
-        send_json(r, &j, HTTP_OK);
-        return OK;
-    }
-    conf = ap_get_module_config(rr->per_dir_config, &preflight_module);
-    /* a proxied uri's "filename" is the backend's URL: not shown */
-    json_add(&j, apr_psprintf(r->pool, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
-                              "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
-                              rr->status, preflight_json_string(r->pool, rr->uri),
-                              json_or_null(r->pool, rr->filename && rr->filename[0] == '/'
-                                                    ? rr->filename : NULL),
-                              json_or_null(r->pool, rr->handler),
-                              engine_name(conf->engine)));
-    explain_policy(&j, conf, server_conf(rr->server));
-
-    if (conf->engine == PREFLIGHT_ON || conf->engine == PREFLIGHT_REPORT) {
-        describe_request(rr, &q);
-        explain_decision(&j, rr, decide(rr, conf, 1), &q);
     }
     else {
-        json_add(&j, apr_psprintf(r->pool, "  \"decision\": {\"verdict\": null, "
-                 "\"allowed\": false, \"applied\": false, \"status\": null, "
-                 "\"reason\": \"%s\"},\n  \"headers\": {}\n}\n",
-                 conf->engine == PREFLIGHT_OFF
-                 ? "PreflightEngine is Off here: the module leaves this uri alone"
-                 : "no PreflightEngine On or ReportOnly applies here: the module "
-                   "leaves this uri alone"));
+        conf = ap_get_module_config(rr->per_dir_config, &preflight_module);
+        explain_lookup(&j, rr, conf);
+        explain_policy(&j, conf, server_conf(rr->server));
+        if (conf->engine == PREFLIGHT_ON || conf->engine == PREFLIGHT_REPORT) {
+            describe_request(rr, &q);
+            explain_decision(&j, rr, decide(rr, conf, 1), &q);
+        }
+        else {
+            explain_out_of_scope(&j, conf);
+        }
     }
     send_json(r, &j, HTTP_OK);
     ap_destroy_sub_req(rr);
