@@ -1392,22 +1392,20 @@ static const struct {
 static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
                                  char *value)
 {
-    const char **slot = NULL;
+    const char **slot;
     int i;
 
     if (preflight_form_decode(name) != PREFLIGHT_FORM_OK) {
         return "a parameter name holds a bad escape or a byte outside "
                "printable ASCII";
     }
-    for (i = 0; explain_params[i].name && !slot; i++) {
-        if (!strcmp(name, explain_params[i].name)) {
-            slot = (const char **)((char *)q + explain_params[i].offset);
-        }
-    }
-    if (!slot) {
+    for (i = 0; explain_params[i].name && strcmp(name, explain_params[i].name); i++)
+        ;
+    if (!explain_params[i].name) {
         return apr_psprintf(p, "unknown parameter '%.64s': use uri, origin, "
                             "method and headers", name);
     }
+    slot = (const char **)((char *)q + explain_params[i].offset);
     if (*slot) {
         return apr_psprintf(p, "parameter '%s' is given twice", name);
     }
@@ -1427,9 +1425,9 @@ static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
         return apr_psprintf(p, "parameter '%s' is empty: leave it out to "
                             "explain a request without it", name);
     }
-    if (strlen(value) > explain_params[i - 1].max) {
+    if (strlen(value) > explain_params[i].max) {
         return apr_psprintf(p, "parameter '%s' is longer than %" APR_SIZE_T_FMT
-                            " bytes", name, explain_params[i - 1].max);
+                            " bytes", name, explain_params[i].max);
     }
     *slot = value;
     return NULL;
