@@ -448,43 +448,35 @@ static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
     return set_list_items(cmd, dconf, words->nelts, (char *const *)words->elts);
 }
 
-static const char *set_credentials(cmd_parms *cmd, void *dconf, int flag)
+/** An On/Off directive that PreflightTenantLimit can keep out of .htaccess. */
+typedef struct {
+    apr_size_t offset;                  /**< its field in preflight_dir_conf */
+    preflight_directive which;
+    preflight_tenant_item limit;
+} limited_flag;
+
+static const limited_flag credentials_flag = {
+    APR_OFFSETOF(preflight_dir_conf, credentials), PF_CREDENTIALS, TENANT_CREDENTIALS
+};
+static const limited_flag private_network_flag = {
+    APR_OFFSETOF(preflight_dir_conf, private_network), PF_PRIVATE_NETWORK,
+    TENANT_PRIVATE_NETWORK
+};
+static const limited_flag passthrough_flag = {
+    APR_OFFSETOF(preflight_dir_conf, passthrough), PF_PASSTHROUGH, TENANT_PASSTHROUGH
+};
+
+static const char *set_limited_flag(cmd_parms *cmd, void *dconf, int flag)
 {
-    preflight_dir_conf *conf = dconf;
+    const limited_flag *f = cmd->info;
     const char *why;
 
-    if (flag && (why = tenant_refusal(cmd, TENANT_CREDENTIALS, "On"))) {
+    if (flag && (why = tenant_refusal(cmd, f->limit, "On"))) {
         return why;
     }
-    conf->credentials = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
-    note_source(cmd, conf, PF_CREDENTIALS, 0);
-    return check_credentials(cmd, conf);
-}
-
-static const char *set_private_network(cmd_parms *cmd, void *dconf, int flag)
-{
-    preflight_dir_conf *conf = dconf;
-    const char *why;
-
-    if (flag && (why = tenant_refusal(cmd, TENANT_PRIVATE_NETWORK, "On"))) {
-        return why;
-    }
-    conf->private_network = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
-    note_source(cmd, conf, PF_PRIVATE_NETWORK, 0);
-    return NULL;
-}
-
-static const char *set_passthrough(cmd_parms *cmd, void *dconf, int flag)
-{
-    preflight_dir_conf *conf = dconf;
-    const char *why;
-
-    if (flag && (why = tenant_refusal(cmd, TENANT_PASSTHROUGH, "On"))) {
-        return why;
-    }
-    conf->passthrough = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
-    note_source(cmd, conf, PF_PASSTHROUGH, 0);
-    return NULL;
+    *(int *)((char *)dconf + f->offset) = flag ? PREFLIGHT_ON : PREFLIGHT_OFF;
+    note_source(cmd, dconf, f->which, 0);
+    return f == &credentials_flag ? check_credentials(cmd, dconf) : NULL;
 }
 
 /* Seconds from 0 to 86400, or -1 when arg is not that. */
@@ -1857,17 +1849,19 @@ static const command_rec preflight_cmds[] = {
     AP_INIT_RAW_ARGS("PreflightExposeHeaders", set_list,
                       (void *)PREFLIGHT_LIST_EXPOSE, OR_FILEINFO,
                       "response headers scripts may read, or *"),
-    AP_INIT_FLAG("PreflightAllowCredentials", set_credentials, NULL, OR_FILEINFO,
+    AP_INIT_FLAG("PreflightAllowCredentials", set_limited_flag,
+                 (void *)&credentials_flag, OR_FILEINFO,
                  "On to let cross-origin requests carry cookies and "
                  "credentials"),
     AP_INIT_TAKE1("PreflightMaxAge", set_max_age, NULL, OR_FILEINFO,
                   "seconds a browser may cache a preflight answer, 0-86400"),
-    AP_INIT_FLAG("PreflightAllowPrivateNetwork", set_private_network, NULL,
-                 OR_FILEINFO,
+    AP_INIT_FLAG("PreflightAllowPrivateNetwork", set_limited_flag,
+                 (void *)&private_network_flag, OR_FILEINFO,
                  "On to answer Private Network Access preflights"),
     AP_INIT_TAKE1("PreflightSuccessStatus", set_success_status, NULL, OR_FILEINFO,
                   "status of an allowed preflight: 200 or 204 (default)"),
-    AP_INIT_FLAG("PreflightPassthrough", set_passthrough, NULL, OR_FILEINFO,
+    AP_INIT_FLAG("PreflightPassthrough", set_limited_flag,
+                 (void *)&passthrough_flag, OR_FILEINFO,
                  "On to let an allowed preflight reach the content handler"),
     AP_INIT_ITERATE("PreflightTenantLimit", set_tenant_limit, NULL, RSRC_CONF,
                     "what .htaccess files may not switch on: credentials, "
