@@ -25,21 +25,15 @@ use IO::Socket::INET;
 use JSON::PP ();
 use LWP::UserAgent;
 use Time::HiRes qw(sleep);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PreflightTest qw(%H);
 
 my $httpd   = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
 my $modules = '/usr/lib/apache2/modules';
 my $so      = Apache::Test::vars('serverroot') . '/../.libs/mod_preflight.so';
 
 my $A = 'https://a.example.com';
-my %H = (
-    ACAO  => 'Access-Control-Allow-Origin',
-    ACAC  => 'Access-Control-Allow-Credentials',
-    ACAM  => 'Access-Control-Allow-Methods',
-    ACAPN => 'Access-Control-Allow-Private-Network',
-    ACMA  => 'Access-Control-Max-Age',
-    ACRM  => 'Access-Control-Request-Method',
-    ACRPN => 'Access-Control-Request-Private-Network',
-);
 
 # ---- the server's files
 my $dir = tempdir('pf-tenant-XXXXXX', TMPDIR => 1, CLEANUP => 1);

@@ -41,6 +41,24 @@ package PreflightTest;
 #                              access log ('-' when unset)
 #   backend                    methods the proxied backend logged for this
 #                              request ('' when it saw none)
+#
+# Every case of both kinds runs twice: over HTTP/1.1 (LWP, as a browser's
+# request would come), then over HTTP/2 (h2c with prior knowledge, through
+# mod_http2 and t/conf/h2.conf.in), named "NAME (h2)", with every expectation
+# the same, and two more: the exchange was HTTP/2 on both sides (the client
+# spoke it and the access log's request line says HTTP/2.0), and no field
+# name came twice (h2 has no folding: a name that comes twice is two fields;
+# Set-Cookie may, and so does mod_dav's DAV). A case the HTTP/2 run cannot
+# hold for a reason of the protocol, not of the module, says why in
+#   h1_only => 'why'                 runs over HTTP/1.1 only
+# The h2 client is curl --http2-prior-knowledge, one process per request,
+# whose answer is turned into an HTTP::Response like LWP's (each field a
+# value of its own), so that the same checks read both. A request with a body
+# goes through nghttp instead: when httpd answers before it has read the body
+# (a 405, a refused or answered preflight, a 401) it then resets the stream
+# with NO_ERROR (RFC 9113 8.1), which Debian 12's curl 7.88.1 reports as
+# failure 92, "Stream error in the HTTP/2 framing layer", with or without
+# mod_preflight.
 
 use strict;
 use warnings FATAL => 'all';
@@ -49,13 +67,20 @@ use Exporter 'import';
 use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
+use File::Temp qw(tempdir);
+use HTTP::Headers;
 use HTTP::Request;
+use HTTP::Response;
 use LWP::UserAgent;
 use Time::HiRes qw(sleep);
 
 our @EXPORT = qw(pf_tests run_pf reason engine_off act_tests run_act);
+our @EXPORT_OK = qw(%H tagged logged log_line log_has slurp_from values_of
+                    header_tokens twice h2_request nghttp);
 
-my %H = (
+# The names of the CORS headers, by their initials: pf cases use the initials,
+# other files the names (use PreflightTest qw(:DEFAULT %H); $H{ACAO}).
+our %H = (
     ACAO  => 'Access-Control-Allow-Origin',
     ACAC  => 'Access-Control-Allow-Credentials',
     ACAM  => 'Access-Control-Allow-Methods',
@@ -76,9 +101,9 @@ sub logs { Apache::Test::vars('t_logs') }
 # be told from every other one.
 my $tagno = 0;
 sub tagged {
-    my $path = shift;
+    my ($path, $proto) = @_;
     my ($base) = $0 =~ m{([^/]+)\.t$};
-    my $tag = ($base // 'test') . '-' . ++$tagno . "-$$";
+    my $tag = ($base // 'test') . '-' . ++$tagno . ($proto ? "-$proto" : '') . "-$$";
     return ($path . ($path =~ /\?/ ? '&' : '?') . "t=$tag", $tag);
 }
 
@@ -89,24 +114,32 @@ sub access_log_lines {
     return @lines;
 }
 
-# (PREFLIGHT, REDIRECT_PREFLIGHT) as logged for a request, () when its line
-# never came: httpd writes the line only after the response has gone.
-sub logged {
+# (PREFLIGHT, REDIRECT_PREFLIGHT, protocol) as logged for a request, () when
+# its line never came: httpd writes the line only after the response has
+# gone. The protocol is the end of the request line (%r): HTTP/1.1, HTTP/2.0.
+sub log_line {
     my ($method, $path) = @_;
-    my $re = qr/"\Q$method $path\E HTTP/;
+    my $re = qr/"\Q$method $path\E (HTTP\/[\d.]+)" .* pf=(\S*) redir_pf=(\S*)$/;
     for (1 .. 250) {
         for (access_log_lines()) {
-            return / pf=(\S*) redir_pf=(\S*)$/ if $_ =~ $re;
+            return ($2, $3, $1) if $_ =~ $re;
         }
         sleep 0.02;
     }
     return;
 }
 
+# (PREFLIGHT, REDIRECT_PREFLIGHT) as logged for a request, () when none.
+sub logged {
+    my @l = log_line(@_);
+    return @l ? @l[0, 1] : ();
+}
+
 sub slurp_from {
     my ($file, $off) = @_;
     open my $fh, '<', $file or return '';
-    seek $fh, $off, 0;
+    binmode $fh;
+    seek $fh, $off // 0, 0;
     local $/;
     return scalar <$fh> // '';
 }
@@ -238,9 +271,180 @@ sub pf_checks {
     return @k;
 }
 
+# ---- HTTP/2
+
+my $TMP;
+
+# One HTTP/2 request (h2c, prior knowledge) as an HTTP::Response with every
+# field a value of its own, and what the client saw of the protocol:
+# ($response, { version => '2' or what curl said, client => 'curl' or
+# 'nghttp', error => its complaint }); status 0 when no answer came.
+# Without a body: one curl process, one connection. With a body: one nghttp
+# process (see the top of this file).
+sub h2_request {
+    my ($method, $path, $headers, $content) = @_;
+    if (defined $content) {
+        my ($info, $res) = nghttp($method, [$path], $headers, $content);
+        $info = { client => 'nghttp', error => $info->{error},
+                  version => $res->protocol eq 'HTTP/2' ? '2' : '' };
+        t_debug("h2 $method $path: nghttp HTTP/$info->{version} " . $res->code
+                . " $info->{error}");
+        return ($res, $info);
+    }
+    my $url = Apache::TestRequest::resolve_url($path);
+    my ($status, $fields, $body, $info) = h2_curl($method, $url, $headers);
+    my $h = HTTP::Headers->new;
+    $h->push_header(@$_) for @$fields;
+    my $res = HTTP::Response->new($status || 0, '', $h, $body);
+    $res->protocol($info->{version} eq '2' ? 'HTTP/2' : 'none');
+    $res->request(HTTP::Request->new($method, $url));
+    t_debug("h2 $method $path: curl HTTP/$info->{version} "
+            . ($status || 'no status') . " $info->{error}");
+    return ($res, $info);
+}
+
+sub h2_curl {
+    my ($method, $url, $headers) = @_;
+    $TMP //= tempdir(CLEANUP => 1);
+    my ($hfile, $bfile, $efile) = map { "$TMP/$_" } qw(headers body stderr);
+    unlink $hfile, $bfile, $efile;
+    my @cmd = ('curl', '-sS', '--http2-prior-knowledge', '--max-time', '30',
+               '-D', $hfile, '-o', $bfile, '--stderr', $efile,
+               '-w', '%{http_version}');
+    push @cmd, $method eq 'HEAD' ? '--head' : $method eq 'GET' ? () : ('-X', $method);
+    my @h = @$headers;
+    while (my ($n, $v) = splice @h, 0, 2) {
+        # "Name;" is how curl sends a field with an empty value
+        push @cmd, '-H', $v eq '' ? "$n;" : "$n: $v";
+    }
+    push @cmd, $url;
+    my $version = '';
+    if (open my $out, '-|', @cmd) {
+        local $/;
+        $version = <$out> // '';
+        close $out;
+    }
+    my $exit = $? >> 8;
+    # A 1xx would come first; the last block is the response.
+    my @blocks = split /\r?\n\r?\n/, slurp_from($hfile);
+    my @lines = split /\r?\n/, $blocks[-1] // '';
+    my $status = '';
+    $status = $1 if @lines && shift(@lines) =~ m{^HTTP/\S+ (\d{3})};
+    my @fields = map { /^([^:\s]+):[ \t]*(.*?)[ \t]*$/ ? [$1, $2] : () } @lines;
+    my $error = slurp_from($efile);
+    $error .= " (curl exit $exit)" if $exit;
+    return ($status, \@fields, slurp_from($bfile),
+            { client => 'curl', version => $version, error => $error });
+}
+
+# One nghttp connection (h2c, prior knowledge) with one stream per URL, all
+# opened at once: ({ error, exit, opened_first => all streams were opened
+# before the first answer came }, an HTTP::Response per URL, in order).
+# nghttp -v prints every frame it sends and receives: a request's stream id
+# with the HEADERS it sends (":path: ..." lines below), every answer field
+# as "recv (stream_id=N) name: value", and the body (no -n) as it comes, each
+# DATA frame's bytes just before the line "recv DATA frame <length=LEN, ..>".
+sub nghttp {
+    my ($method, $urls, $headers, $content) = @_;
+    $TMP //= tempdir(CLEANUP => 1);
+    my @cmd = ('nghttp', '-v', '--timeout=30');
+    push @cmd, '-H', ":method: $method" unless $method eq 'GET';
+    if (defined $content) {
+        my $file = "$TMP/data";
+        open my $fh, '>', $file or die "$file: $!";
+        binmode $fh;
+        print $fh $content;
+        close $fh;
+        push @cmd, "--data=$file";
+    }
+    my @h = @$headers;
+    while (my ($n, $v) = splice @h, 0, 2) {
+        push @cmd, '-H', lc($n) . ": $v";
+    }
+    my @full = map { Apache::TestRequest::resolve_url($_) } @$urls;
+    push @cmd, @full;
+    my $out = '';
+    if (open my $o, '-|', @cmd) {
+        binmode $o;
+        local $/;
+        $out = <$o> // '';
+        close $o;
+    }
+    my $exit = $? >> 8;
+
+    my (%stream_of, %fields, %status, %body, $sending, $first_recv, $last_send);
+    my $i = 0;
+    for my $line (split /\n/, $out) {
+        $i++;
+        if ($line =~ /send HEADERS frame .*stream_id=(\d+)>/) {
+            ($sending, $last_send) = ($1, $i);
+        }
+        elsif (defined $sending && $line =~ /^\s+:path: (\S+)/) {
+            $stream_of{$1} = $sending;
+        }
+        elsif ($line =~ /^\[\s*[\d.]+\] recv \(stream_id=(\d+)\) (:?[^:\s]+): ?(.*)$/) {
+            if ($2 eq ':status') { $status{$1} = $3 }
+            else                 { push @{ $fields{$1} }, [$2, $3] }
+            $first_recv //= $i;
+            undef $sending;
+        }
+        elsif ($line =~ /^\[/) {
+            undef $sending;
+        }
+    }
+    while ($out =~ /\[\s*[\d.]+\] recv DATA frame <length=(\d+), [^>]*stream_id=(\d+)>/g) {
+        $body{$2} .= substr($out, $-[0] - $1, $1);
+    }
+    my @res;
+    for my $k (0 .. $#$urls) {
+        my ($path) = $full[$k] =~ m{^https?://[^/]+(/.*)$};
+        my $id = $stream_of{$path // ''} // -1;
+        my $h = HTTP::Headers->new;
+        $h->push_header(@$_) for @{ $fields{$id} || [] };
+        my $r = HTTP::Response->new($status{$id} || 0, '', $h, $body{$id} // '');
+        $r->protocol(exists $status{$id} ? 'HTTP/2' : 'none');
+        $r->request(HTTP::Request->new($method, $full[$k]));
+        push @res, $r;
+    }
+    t_debug("nghttp: exit $exit\n$out") if $exit;
+    return ({ exit => $exit, error => $exit ? "nghttp exit $exit" : '',
+              opened_first => defined $last_send && defined $first_recv
+                              && $last_send < $first_recv ? 1 : 0 }, @res);
+}
+
+# Field names that came more than once ("name xN"), but Set-Cookie, and DAV,
+# which mod_dav itself sends as two fields (its classes, then its own
+# propset URI), over HTTP/1.1 too.
+sub twice {
+    my $r = shift;
+    my @n = grep { !/^(?:set-cookie|dav)$/i } $r->headers->header_field_names;
+    return join ' ', map { my $k = () = $r->headers->header($_); $k > 1 ? lc($_) . " x$k" : () }
+        sort { lc $a cmp lc $b } @n;
+}
+
+# The runs of a case: HTTP/1.1, and HTTP/2 unless it is h1_only.
+sub protocols {
+    my $c = shift;
+    return $c->{h1_only} ? ('') : ('', 'h2');
+}
+
+# The two checks every h2 run adds.
+sub h2_checks {
+    my ($name, $r, $info, $method, $url) = @_;
+    my $proto = (log_line($method, $url))[2] // '(no log line)';
+    ok t_cmp("client HTTP/$info->{version}, server $proto",
+             'client HTTP/2, server HTTP/2.0', "$name: the exchange was HTTP/2");
+    ok t_cmp(twice($r), '', "$name: no field name twice");
+}
+
+# ---- pf cases
+
 sub pf_tests {
     my $n = 0;
-    $n += pf_checks($_) for @_;
+    for my $c (@_) {
+        my $k = pf_checks($c);
+        $n += $c->{h1_only} ? $k : 2 * $k + 2;
+    }
     return $n;
 }
 
@@ -250,16 +454,26 @@ sub run_pf {
         $h[$_] = $H{ $h[$_] } // $h[$_] for grep { $_ % 2 == 0 } 0 .. $#h;
         t_write_file(Apache::Test::vars('documentroot') . "/$c->{write}[0]/.htaccess",
                      $c->{write}[1]) if $c->{write};
-        my ($url) = tagged($c->{path});
         my $m = $c->{method} || 'OPTIONS';
-        my $error_log = logs() . '/error_log';
-        my $ctx = { method => $m, url => $url, off => -s $error_log // 0 };
-        my $r = $m eq 'GET'  ? GET($url, @h)
-              : $m eq 'HEAD' ? HEAD($url, @h)
-              :                OPTIONS($url, @h);
-        for my $k (pf_checks($c)) {
-            my ($what, $got, $expected) = @$k;
-            ok t_cmp($got->($r, $ctx), $expected, "$c->{name}: $what");
+        for my $proto (protocols($c)) {
+            my ($url) = tagged($c->{path}, $proto);
+            my $error_log = logs() . '/error_log';
+            my $ctx = { method => $m, url => $url, off => -s $error_log // 0 };
+            my $name = $proto ? "$c->{name} ($proto)" : $c->{name};
+            my ($r, $info);
+            if ($proto) {
+                ($r, $info) = h2_request($m, $url, \@h);
+                h2_checks($name, $r, $info, $m, $url);
+            }
+            else {
+                $r = $m eq 'GET'  ? GET($url, @h)
+                   : $m eq 'HEAD' ? HEAD($url, @h)
+                   :                OPTIONS($url, @h);
+            }
+            for my $k (pf_checks($c)) {
+                my ($what, $got, $expected) = @$k;
+                ok t_cmp($got->($r, $ctx), $expected, "$name: $what");
+            }
         }
     }
 }
@@ -269,10 +483,11 @@ sub run_pf {
 sub act_tests {
     my $n = 0;
     for my $c (@_) {
-        $n += grep { exists $c->{$_} }
+        my $k = grep { exists $c->{$_} }
             qw(status body no_cors pf redir_pf backend);
-        $n += keys %{ $c->{$_} || {} } for qw(hdr tokens has lacks);
-        $n += @{ $c->{absent} || [] };
+        $k += keys %{ $c->{$_} || {} } for qw(hdr tokens has lacks);
+        $k += @{ $c->{absent} || [] };
+        $n += $c->{h1_only} ? $k : 2 * $k + 2;
     }
     return $n;
 }
@@ -288,15 +503,24 @@ sub send_request {
 }
 
 sub run_act {
-    run_act_case($_) for @_;
+    for my $c (@_) {
+        run_act_case($c, $_) for protocols($c);
+    }
 }
 
 sub run_act_case {
-    my $c = shift;
+    my ($c, $proto) = @_;
     my ($method, $path, $headers, $content) = @{ $c->{req} };
-    ($path, my $tag) = tagged($path);
-    my $res = send_request($method, $path, $headers, $content);
-    my $n = $c->{name};
+    ($path, my $tag) = tagged($path, $proto);
+    my $n = $proto ? "$c->{name} ($proto)" : $c->{name};
+    my $res;
+    if ($proto) {
+        ($res, my $info) = h2_request($method, $path, $headers, $content);
+        h2_checks($n, $res, $info, $method, $path);
+    }
+    else {
+        $res = send_request($method, $path, $headers, $content);
+    }
 
     ok t_cmp($res->code, $c->{status}, "$n: status") if exists $c->{status};
     ok t_cmp($res->content, $c->{body}, "$n: body") if exists $c->{body};
