@@ -16,6 +16,9 @@ use Apache::TestUtil;
 use IO::Socket::INET;
 use JSON::PP ();
 use Time::HiRes qw(sleep);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PreflightTest qw(%H);
 
 my $host    = '127.0.0.1';
 my $port    = Apache::Test::vars('port');
@@ -93,20 +96,15 @@ my @DIRECTIVES = qw(PreflightEngine PreflightAllowOrigin PreflightAllowMethods
     PreflightMaxAge PreflightAllowPrivateNetwork PreflightSuccessStatus
     PreflightPassthrough PreflightTenantLimit);
 
-my $ACAO = 'Access-Control-Allow-Origin';
-my $ACAC = 'Access-Control-Allow-Credentials';
-my $ACAM = 'Access-Control-Allow-Methods';
-my $ACAH = 'Access-Control-Allow-Headers';
-my $ACEH = 'Access-Control-Expose-Headers';
-my $ACMA = 'Access-Control-Max-Age';
+my ($ACAO, $ACAC, $ACAM, $ACAH, $ACEH, $ACMA) = @H{qw(ACAO ACAC ACAM ACAH ACEH ACMA)};
 
 my $A = 'https://a.example.com';
 
 # ---- the explained cases
 # q: the query string, as sent
 # request, lookup: the expected objects (lookup.filename relative to the
+#   document root, or undef; lookup.handler undef unless given)
 # filename, handler: lookup.filename must be null or a path; lookup.handler is handler
-# filename, handler: lookup.filename must be null or a path; lookup.handler
 # mode, verdict, allowed, status ('any' list: one of), reason (qr//),
 # applied: 0 (not sent: ReportOnly) -- "applied": false or the reason says so
 # headers: exactly these; list values compare as token sets
