@@ -13,12 +13,11 @@ use warnings FATAL => 'all';
 
 use Apache::Test;
 use Apache::TestUtil;
-use IO::Socket::INET;
 use JSON::PP ();
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(%H);
+use PreflightTest qw(%H raw_exchange);
 
 my $host    = '127.0.0.1';
 my $port    = Apache::Test::vars('port');
@@ -515,11 +514,7 @@ for my $w (@same_words) {
             . "Access-Control-Request-Method: $method\r\n"
             . (defined $hdrs ? "Access-Control-Request-Headers: $hdrs\r\n" : '')
             . "Connection: close\r\n\r\n";
-    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 30)
-        or die "connect: $!";
-    print $sock $req;
-    { local $/; my $ignored = <$sock>; }
-    close $sock;
+    raw_exchange($req);
     my $logged = '(no log line)';
     for (1 .. 20) {
         open my $fh, '<', "$logs/error_log" or last;
@@ -778,14 +773,7 @@ sub explain {
     }
     $req .= 'Content-Length: ' . length($body) . "\r\n" if defined $body;
     $req .= "Connection: close\r\n\r\n" . ($body // '');
-    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-                                     Timeout => 30) or die "connect: $!";
-    binmode $sock;
-    print $sock $req;
-    local $/;
-    my $resp = <$sock> // '';
-    close $sock;
-
+    my $resp = raw_exchange($req);
     my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
     my @lines = split /\r\n/, $head // '';
     my ($status) = (shift(@lines) // '') =~ m{^HTTP/1\.\d (\d{3})};

@@ -8,7 +8,9 @@ use warnings FATAL => 'all';
 
 use Apache::Test;
 use Apache::TestUtil;
-use IO::Socket::INET;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use PreflightTest qw(raw_exchange);
 
 my $APP = 'https://app.example.com';
 my $host = '127.0.0.1';
@@ -16,14 +18,7 @@ my $port = Apache::Test::vars('port');
 
 # One request per connection; returns (status, [[name, value], ...]).
 sub raw {
-    my $bytes = shift;
-    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-                                     Timeout => 10) or die "connect: $!";
-    print $sock $bytes;
-    local $/;
-    my $resp = <$sock> // '';
-    close $sock;
-    my ($head) = split /\r\n\r\n/, $resp, 2;
+    my ($head) = split /\r\n\r\n/, raw_exchange(shift), 2;
     my @lines = split /\r\n/, $head // '';
     my ($status) = (shift(@lines) // '') =~ m{^HTTP/1\.\d (\d{3})};
     return ($status // 'none', [map { [split /:\s*/, $_, 2] } @lines]);

@@ -20,12 +20,11 @@ use warnings FATAL => 'all';
 
 use Apache::Test;
 use Apache::TestUtil;
-use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
+use PreflightTest qw(:DEFAULT raw_exchange);
 
 my $APP  = 'https://app.example';
 my $EVIL = 'https://evil.example';
@@ -258,10 +257,10 @@ for my $c (@cases) {
         my $u = "/$c->{sc}/$x/$sub";
         $url{$x} = $u . ($u =~ /\?/ ? '&' : '?') . "t=ro$n-$$";
     }
-    raw(request($method, $url{o}, $headers, $body));
-    my $none = raw(request($method, $url{n}, $headers, $body));
+    raw_exchange(request($method, $url{o}, $headers, $body));
+    my $none = raw_exchange(request($method, $url{n}, $headers, $body));
     my $off = -s "$logs/error_log";
-    my $ro = raw(request($method, $url{r}, $headers, $body));
+    my $ro = raw_exchange(request($method, $url{r}, $headers, $body));
 
     ok t_cmp(status_of($ro), $c->{status}, "$c->{name}: status");
     my ($got, $expected) = normalize_pair($ro, $none, $c->{sc});
@@ -305,18 +304,6 @@ sub request {
     return $req;
 }
 
-# The whole response of one request on its own connection.
-sub raw {
-    my $bytes = shift;
-    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-                                     Timeout => 20) or die "connect: $!";
-    binmode $sock;
-    print $sock $bytes;
-    local $/;
-    my $resp = <$sock> // '';
-    close $sock;
-    return $resp;
-}
 
 sub status_of {
     return $_[0] =~ m{^HTTP/1\.\d (\d{3})} ? $1 : 'none';

@@ -64,6 +64,7 @@ use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
+use IO::Socket::INET;
 use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
@@ -76,7 +77,7 @@ use Time::HiRes qw(sleep);
 
 our @EXPORT = qw(pf_tests run_pf reason engine_off act_tests run_act);
 our @EXPORT_OK = qw(%H tagged logged log_line log_has slurp_from values_of
-                    header_tokens twice h2_request nghttp);
+                    header_tokens twice h2_request nghttp raw_exchange);
 
 # The names of the CORS headers, by their initials: pf cases use the initials,
 # other files the names (use PreflightTest qw(:DEFAULT %H); $H{ACAO}).
@@ -96,6 +97,21 @@ our %H = (
 sub logs { Apache::Test::vars('t_logs') }
 
 # ---- requests and logs
+
+# Bytes sent as they are to the test server, on a connection of their own;
+# returns everything it answered (the request should say Connection: close).
+sub raw_exchange {
+    my $bytes = shift;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => Apache::Test::vars('port'),
+                                     Timeout => 30) or die "connect: $!";
+    binmode $sock;
+    print $sock $bytes;
+    local $/;
+    my $resp = <$sock> // '';
+    close $sock;
+    return $resp;
+}
 
 # A query parameter unique to one request, so that its access log line can
 # be told from every other one.
