@@ -7,15 +7,7 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
-
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
-my %allowed = (
-    'Access-Control-Allow-Origin' => $APP,
-    'Access-Control-Allow-Credentials' => 'true',
-);
-my $DATA = "act data file\n";
+use PreflightTest qw(:DEFAULT :act);
 
 my @cases = (
     # allowed origin: headers added, the request served as usual

@@ -9,16 +9,9 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
+use PreflightTest qw(:DEFAULT :act);
 use MIME::Base64 qw(encode_base64);
 
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
-my %allowed = (
-    'Access-Control-Allow-Origin' => $APP,
-    'Access-Control-Allow-Credentials' => 'true',
-);
-my $DATA = "act data file\n";
 my $GOOD = 'Basic ' . encode_base64('alice:wonderland', '');
 my $BAD  = 'Basic ' . encode_base64('alice:looking-glass', '');
 my $CHALLENGE = 'Basic realm="act realm"';

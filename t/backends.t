@@ -16,15 +16,8 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
+use PreflightTest qw(:DEFAULT :act);
 
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
-my %allowed = (
-    'Access-Control-Allow-Origin' => $APP,
-    'Access-Control-Allow-Credentials' => 'true',
-);
-my $DATA = "act data file\n";
 my %pre_put = (Origin => $APP, 'Access-Control-Request-Method' => 'PUT');
 
 my @cases = (

@@ -7,16 +7,9 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
+use PreflightTest qw(:DEFAULT :act);
 
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
 my $PAGE = qr/act custom 404 page/;
-
-my %allowed = (
-    'Access-Control-Allow-Origin' => $APP,
-    'Access-Control-Allow-Credentials' => 'true',
-);
 
 my @cases = (
     { name => '404, allowed origin',

@@ -15,14 +15,8 @@ use Apache::TestUtil;
 use IO::Socket::INET;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
+use PreflightTest qw(:DEFAULT :act);
 
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
-my %allowed = (
-    'Access-Control-Allow-Origin' => $APP,
-    'Access-Control-Allow-Credentials' => 'true',
-);
 my %core_allow  = (has   => { Allow => [qw(GET POST OPTIONS)] },
                    lacks => { Allow => [qw(PUT DELETE)] });
 my @preflight_only = qw(Access-Control-Allow-Methods Access-Control-Allow-Headers

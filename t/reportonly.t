@@ -24,10 +24,8 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(:DEFAULT raw_exchange);
+use PreflightTest qw(:DEFAULT :act raw_exchange);
 
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
 my $GOOD = 'Basic ' . encode_base64('alice:wonderland', '');
 my $host = '127.0.0.1';
 my $port = Apache::Test::vars('port');

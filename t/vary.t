@@ -10,10 +10,8 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest;
+use PreflightTest qw(:DEFAULT :act);
 
-my $APP  = 'https://app.example';
-my $EVIL = 'https://evil.example';
 my $AE   = 'Accept-Encoding';
 my $VARY_CGI = '/act/basic/probe.cgi?vary=origin,%20Accept';
 

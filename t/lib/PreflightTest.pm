@@ -76,7 +76,18 @@ use LWP::UserAgent;
 use Time::HiRes qw(sleep);
 
 our @EXPORT = qw(pf_tests run_pf reason engine_off act_tests run_act);
-our @EXPORT_OK = qw(%H tagged logged log_line log_has slurp_from values_of
+# What the act policies (t/conf/act.conf.in) say: the page origin $APP is
+# allowed with credentials, $EVIL nowhere; $DATA is their static file.
+our $APP  = 'https://app.example';
+our $EVIL = 'https://evil.example';
+our $DATA = "act data file\n";
+our %allowed = (
+    'Access-Control-Allow-Origin' => $APP,
+    'Access-Control-Allow-Credentials' => 'true',
+);
+our %EXPORT_TAGS = (act => [qw($APP $EVIL $DATA %allowed)]);
+
+our @EXPORT_OK = qw($APP $EVIL $DATA %allowed %H tagged logged log_line log_has slurp_from values_of
                     header_tokens twice h2_request nghttp raw_exchange);
 
 # The names of the CORS headers, by their initials: pf cases use the initials,
