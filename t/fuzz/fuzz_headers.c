@@ -450,18 +450,6 @@ static void check_json(const char *s, size_t n)
     REQUIRE(in == n, "json: reads back %zu of %zu bytes", in, n);
 }
 
-static char *exact_copy(const uint8_t *data, size_t n)
-{
-    char *s = malloc(n + 1);
-
-    if (!s) {
-        abort();
-    }
-    memcpy(s, data, n);
-    s[n] = '\0';
-    return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size);

@@ -480,18 +480,6 @@ static void run_one(const char *s, outcome *r, int check)
     }
 }
 
-static char *exact_copy(const uint8_t *data, size_t n)
-{
-    char *s = malloc(n + 1);
-
-    if (!s) {
-        abort();
-    }
-    memcpy(s, data, n);
-    s[n] = '\0';
-    return s;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static outcome prefix, whole;

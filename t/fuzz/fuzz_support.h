@@ -7,8 +7,10 @@
 #define PREFLIGHT_FUZZ_SUPPORT_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "apr_pools.h"
 
@@ -60,5 +62,19 @@ static void violated(const char *fmt, ...)
 }
 
 #define REQUIRE(cond, ...) do { if (!(cond)) violated(__VA_ARGS__); } while (0)
+
+/* Exactly n + 1 bytes on the heap, NUL-terminated: ASan reports any read
+ * past the terminator. */
+static char *exact_copy(const uint8_t *data, size_t n)
+{
+    char *s = malloc(n + 1);
+
+    if (!s) {
+        abort();
+    }
+    memcpy(s, data, n);
+    s[n] = '\0';
+    return s;
+}
 
 #endif /* PREFLIGHT_FUZZ_SUPPORT_H */
