@@ -111,8 +111,9 @@ typedef enum {
     TENANT_PASSTHROUGH, TENANT_MAX_AGE, TENANT_ITEMS
 } preflight_tenant_item;
 
-static const char * const tenant_item_names[TENANT_ITEMS] = {
-    "credentials", "private-network", "any-origin", "passthrough", "max-age="
+/* The items that take no value, in preflight_tenant_item order. */
+static const char * const tenant_flag_names[TENANT_MAX_AGE] = {
+    "credentials", "private-network", "any-origin", "passthrough"
 };
 
 /** One limit: the item as written and where. */
@@ -121,16 +122,21 @@ typedef struct {
     const ap_directive_t *at;
 } preflight_tenant_limit;
 
+/** A server's PreflightTenantLimit lines. */
+typedef struct {
+    preflight_tenant_limit item[TENANT_ITEMS];
+    int max_age;                /**< the cap, 86400 when none */
+    apr_array_header_t *words;  /**< the items, as configured */
+    apr_array_header_t *lines;  /**< its lines (ap_directive_t *) */
+} preflight_tenant_limits;
+
 /** Per-server configuration. */
 typedef struct {
     /** warnings to repeat into the error log, since directive handlers
      *  only reach the console */
     apr_array_header_t *warnings;
-    int tenant_set;                   /**< this server has its own limits */
-    preflight_tenant_limit tenant[TENANT_ITEMS];
-    int tenant_max_age;               /**< the cap, 86400 when none */
-    apr_array_header_t *tenant_words; /**< the items, as configured */
-    apr_array_header_t *tenant_src;   /**< its lines (ap_directive_t *) */
+    /** NULL: no limits here (a virtual host inherits the main server's) */
+    preflight_tenant_limits *tenant;
 } preflight_server_conf;
 
 typedef enum {
@@ -235,13 +241,15 @@ static preflight_server_conf *server_conf(const server_rec *s)
 static const char *tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
                                   const char *value)
 {
+    const preflight_tenant_limits *t;
     const preflight_tenant_limit *limit;
 
     if (!in_htaccess(cmd)) {
         return NULL;            /* the host's own configuration */
     }
-    limit = &server_conf(cmd->server)->tenant[what];
-    if (!limit->word) {
+    t = server_conf(cmd->server)->tenant;
+    limit = t ? &t->item[what] : NULL;
+    if (!limit || !limit->word) {
         return NULL;
     }
     return apr_psprintf(cmd->pool, "%s %s: not allowed in .htaccess here: "
@@ -497,7 +505,7 @@ static long parse_seconds(const char *arg, int *out_of_range)
 static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
 {
     preflight_dir_conf *conf = dconf;
-    const preflight_server_conf *sconf = server_conf(cmd->server);
+    const preflight_tenant_limits *t = server_conf(cmd->server)->tenant;
     int out_of_range;
     long v = parse_seconds(arg, &out_of_range);
 
@@ -506,7 +514,7 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
                             "seconds from 0 to 86400", cmd->cmd->name, arg,
                             out_of_range ? "out of range" : "not a number");
     }
-    if (v > sconf->tenant_max_age) {
+    if (t && v > t->max_age) {
         const char *why = tenant_refusal(cmd, TENANT_MAX_AGE, arg);
         if (why) {
             return why;
@@ -542,7 +550,7 @@ static preflight_tenant_item tenant_item(const char *arg)
     int i;
 
     for (i = 0; i < TENANT_MAX_AGE; i++) {
-        if (!strcasecmp(arg, tenant_item_names[i])) {
+        if (!strcasecmp(arg, tenant_flag_names[i])) {
             return i;
         }
     }
@@ -550,9 +558,9 @@ static preflight_tenant_item tenant_item(const char *arg)
 }
 
 /* ITERATE calls once per item: a line is noted once. */
-static void note_tenant_line(cmd_parms *cmd, preflight_server_conf *sconf)
+static void note_tenant_line(cmd_parms *cmd, preflight_tenant_limits *t)
 {
-    apr_array_header_t *lines = sconf->tenant_src;
+    apr_array_header_t *lines = t->lines;
 
     if (!lines->nelts || APR_ARRAY_IDX(lines, lines->nelts - 1,
                                        const ap_directive_t *) != cmd->directive) {
@@ -565,22 +573,23 @@ static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg
 {
     preflight_server_conf *sconf = server_conf(cmd->server);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    preflight_tenant_limits *t;
     preflight_tenant_item item;
     int out_of_range, none;
 
     if (err) {
         return err;
     }
-    if (!sconf->tenant_set) {   /* the first line here replaces inherited limits */
-        sconf->tenant_set = 1;
-        memset(sconf->tenant, 0, sizeof(sconf->tenant));
-        sconf->tenant_max_age = 86400;
-        sconf->tenant_words = apr_array_make(cmd->pool, 4, sizeof(const char *));
-        sconf->tenant_src = apr_array_make(cmd->pool, 1, sizeof(const ap_directive_t *));
+    if (!sconf->tenant) {       /* the first line here replaces inherited limits */
+        sconf->tenant = apr_pcalloc(cmd->pool, sizeof(*sconf->tenant));
+        sconf->tenant->max_age = 86400;
+        sconf->tenant->words = apr_array_make(cmd->pool, 4, sizeof(const char *));
+        sconf->tenant->lines = apr_array_make(cmd->pool, 1, sizeof(const ap_directive_t *));
     }
+    t = sconf->tenant;
     none = !strcasecmp(arg, "none");
-    if ((none && sconf->tenant_words->nelts) || (sconf->tenant_words->nelts
-        && !strcasecmp(APR_ARRAY_IDX(sconf->tenant_words, 0, const char *), "none"))) {
+    if ((none && t->words->nelts) || (t->words->nelts
+        && !strcasecmp(APR_ARRAY_IDX(t->words, 0, const char *), "none"))) {
         return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': 'none' "
                             "stands alone, as the only item", arg);
     }
@@ -597,19 +606,19 @@ static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg
                                 "must be a whole number of seconds from 0 to "
                                 "86400", arg);
         }
-        if (sconf->tenant[item].word && v >= sconf->tenant_max_age) {
+        if (t->item[item].word && v >= t->max_age) {
             item = TENANT_ITEMS;        /* a lower cap is already in force */
         }
         else {
-            sconf->tenant_max_age = (int)v;
+            t->max_age = (int)v;
         }
     }
     if (item != TENANT_ITEMS) {
-        sconf->tenant[item].word = arg;
-        sconf->tenant[item].at = cmd->directive;
+        t->item[item].word = arg;
+        t->item[item].at = cmd->directive;
     }
-    APR_ARRAY_PUSH(sconf->tenant_words, const char *) = arg;
-    note_tenant_line(cmd, sconf);
+    APR_ARRAY_PUSH(t->words, const char *) = arg;
+    note_tenant_line(cmd, t);
     return NULL;
 }
 
@@ -705,7 +714,6 @@ static void *create_server_config(apr_pool_t *p, server_rec *s)
     preflight_server_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
 
     sconf->warnings = apr_array_make(p, 1, sizeof(const char *));
-    sconf->tenant_max_age = 86400;
     return sconf;
 }
 
@@ -715,12 +723,8 @@ static void *merge_server_config(apr_pool_t *p, void *basev, void *addv)
     preflight_server_conf *base = basev, *add = addv;
     preflight_server_conf *sconf = apr_pmemdup(p, add, sizeof(*sconf));
 
-    if (!add->tenant_set) {
-        sconf->tenant_set = base->tenant_set;
-        memcpy(sconf->tenant, base->tenant, sizeof(sconf->tenant));
-        sconf->tenant_max_age = base->tenant_max_age;
-        sconf->tenant_words = base->tenant_words;
-        sconf->tenant_src = base->tenant_src;
+    if (!add->tenant) {
+        sconf->tenant = base->tenant;
     }
     return sconf;
 }
@@ -1633,8 +1637,8 @@ static void explain_policy(json_text *j, const preflight_dir_conf *c,
     }
     json_add(j, apr_psprintf(p, "    \"PreflightTenantLimit\": {\"value\": %s, "
                              "\"set_at\": %s}\n  },\n",
-                             json_words(p, sconf->tenant_words, 0),
-                             json_sources(p, sconf->tenant_src)));
+                             json_words(p, sconf->tenant ? sconf->tenant->words : NULL, 0),
+                             json_sources(p, sconf->tenant ? sconf->tenant->lines : NULL)));
 }
 
 static const char *allowed_reason(request_rec *r, const preflight_decision *d,
