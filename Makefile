@@ -19,7 +19,9 @@ HTTPD   ?= /usr/sbin/apache2
 CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-field-initializers
 
 MODULE  = .libs/mod_preflight.so
-SOURCES = mod_preflight.c preflight_policy.c
+SOURCES = mod_preflight.c preflight_config.c preflight_decide.c preflight_headers.c \
+          preflight_explain.c preflight_policy.c preflight_json.c
+HEADERS = mod_preflight_private.h preflight_policy.h preflight_json.h
 
 .PHONY: all deps install deb run stop test unit fuzz soak valgrind bench clean
 
@@ -28,7 +30,7 @@ all: deps $(MODULE)
 deps:
 	@sh tools/deps.sh
 
-$(MODULE): $(SOURCES) preflight_policy.h
+$(MODULE): $(SOURCES) $(HEADERS)
 	$(APXS) -c $(CFLAGS_WARN) $(SOURCES) -lpsl
 
 install: all
@@ -43,13 +45,16 @@ run: all
 stop:
 	@sh tools/run.sh stop
 
-# The pure parts (preflight_policy.c), with ASan and UBSan, no server.
+# The pure parts (preflight_policy.c, preflight_json.c), with ASan and
+# UBSan, no server.
+PURE_SOURCES = preflight_policy.c preflight_json.c
+UNIT_SOURCES = t/unit/test_policy.c t/unit/test_json.c
 APR_CFLAGS = $$(apr-1-config --cppflags --cflags --includes)
 APR_LIBS   = $$(apr-1-config --link-ld --libs)
-build/test_policy: t/unit/test_policy.c preflight_policy.c preflight_policy.h
+build/test_policy: $(UNIT_SOURCES) t/unit/unit.h $(PURE_SOURCES) preflight_policy.h preflight_json.h
 	@mkdir -p build
 	$(CC) -g -O1 -Wall -Wextra -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    $(APR_CFLAGS) t/unit/test_policy.c preflight_policy.c -o $@ $(APR_LIBS)
+	    $(APR_CFLAGS) $(UNIT_SOURCES) $(PURE_SOURCES) -o $@ $(APR_LIBS)
 
 unit: deps build/test_policy
 	./build/test_policy

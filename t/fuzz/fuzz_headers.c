@@ -24,6 +24,7 @@
 #include "apr_strings.h"
 
 #include "preflight_policy.h"
+#include "preflight_json.h"
 
 #define MAX_ITEMS PREFLIGHT_REQUEST_HEADERS_MAX
 #define MAX_NAME PREFLIGHT_HEADER_NAME_MAX

@@ -1,7 +1,8 @@
 /*
- * Unit tests of preflight_policy.c: origin parsing and matching, token
- * lists and their editing, Access-Control-Request-Headers splitting.
- * No server: plain strings and an APR pool. Prints "N passed, N failed".
+ * Unit tests of the pure parts, no server: plain strings and an APR pool.
+ * This file: preflight_policy.c (origin parsing and matching, token lists
+ * and their editing, Access-Control-Request-Headers splitting) and main;
+ * test_json.c: preflight_json.c. Prints "N passed, N failed".
  */
 
 #include <stdio.h>
@@ -11,10 +12,11 @@
 #include "apr_strings.h"
 
 #include "../../preflight_policy.h"
+#include "unit.h"
 
-static int passed, failed;
+int passed, failed;
 
-static void check(int ok, const char *what, const char *detail)
+void check(int ok, const char *what, const char *detail)
 {
     if (ok) {
         passed++;
@@ -378,67 +380,6 @@ static void test_lists(apr_pool_t *p)
     check(!strcmp(e->joined, "*, X-Request-Id"), "* joined first", e->joined);
     h = edited(p, PREFLIGHT_LIST_HEADERS, h, "-x-token +X-Other");
     check(!strcmp(h->joined, "Content-Type, X-Other"), "edited headers", h->joined);
-}
-
-/* [input, expected JSON] */
-static const char *const json_cases[][2] = {
-    { "plain", "\"plain\"" },
-    { "", "\"\"" },
-    { "a\"b\\c", "\"a\\\"b\\\\c\"" },
-    { "x\r\nSet-Cookie: y", "\"x\\u000d\\u000aSet-Cookie: y\"" },
-    { "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
-    { "<script>&", "\"\\u003cscript\\u003e\\u0026\"" },
-    { "\xc3\xa4pp", "\"\xc3\xa4pp\"" },                 /* valid UTF-8 kept */
-    { "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
-    { "\xff\xfe", "\"\\ufffd\\ufffd\"" },              /* never UTF-8 */
-    { "\xc3\x28", "\"\\ufffd(\"" },                     /* bad continuation */
-    { "\xc0\xaf", "\"\\ufffd\\ufffd\"" },              /* overlong "/" */
-    { "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },  /* a surrogate */
-    { "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* > U+10FFFF */
-    { "\xe2\x82", "\"\\ufffd\\ufffd\"" },              /* cut short at the end */
-};
-
-/* [input, verdict, decoded] */
-typedef struct {
-    const char *in;
-    preflight_form_verdict verdict;
-    const char *out;
-} form_case;
-
-static const form_case form_cases[] = {
-    { "https%3A%2F%2Fa.example.com", PREFLIGHT_FORM_OK, "https://a.example.com" },
-    { "content-type%2Cx-token", PREFLIGHT_FORM_OK, "content-type,x-token" },
-    { "a+b", PREFLIGHT_FORM_OK, "a b" },
-    { "%2f%2E%2e", PREFLIGHT_FORM_OK, "/.." },
-    { "", PREFLIGHT_FORM_OK, "" },
-    { "%", PREFLIGHT_FORM_BAD_ESCAPE, NULL },
-    { "%4", PREFLIGHT_FORM_BAD_ESCAPE, NULL },
-    { "%zz", PREFLIGHT_FORM_BAD_ESCAPE, NULL },
-    { "%00", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "a%0d%0aX: y", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "a%0Ab", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "%7f", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "%c3%a4", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "%ff%fe", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "\xc3\xa4", PREFLIGHT_FORM_BAD_BYTE, NULL },
-    { "a\tb", PREFLIGHT_FORM_BAD_BYTE, NULL },
-};
-
-static void test_json_and_form(apr_pool_t *p)
-{
-    apr_size_t i;
-
-    for (i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
-        const char *got = preflight_json_string(p, json_cases[i][0]);
-        check(!strcmp(got, json_cases[i][1]), "JSON string", got);
-    }
-    for (i = 0; i < sizeof(form_cases) / sizeof(form_cases[0]); i++) {
-        char *s = apr_pstrdup(p, form_cases[i].in);
-        preflight_form_verdict v = preflight_form_decode(s);
-        check(v == form_cases[i].verdict
-              && (v != PREFLIGHT_FORM_OK || !strcmp(s, form_cases[i].out)),
-              "form decoding", form_cases[i].in);
-    }
 }
 
 int main(void)

@@ -1,0 +1,191 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * mod_preflight_private.h: what the module's httpd-side files share. Not
+ * installed. The pure parts have their own headers (preflight_policy.h,
+ * preflight_json.h) and know nothing of what is here.
+ *
+ *   mod_preflight.c        phase map, register_hooks, module record
+ *   preflight_config.c     directives, create/merge, tenant limits
+ *   preflight_decide.c     the decision; the preflight answer
+ *   preflight_headers.c    writing and enforcing the response headers
+ *   preflight_explain.c    the explain handler
+ */
+
+#ifndef MOD_PREFLIGHT_PRIVATE_H
+#define MOD_PREFLIGHT_PRIVATE_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "preflight_policy.h"
+
+extern module AP_MODULE_DECLARE_DATA preflight_module;
+
+#define PREFLIGHT_FILTER "PREFLIGHT"
+#define PREFLIGHT_EXPLAIN_HANDLER "preflight-explain"
+
+/** PreflightEngine. UNSET (0, what create_dir_config's calloc gives)
+ *  inherits. */
+typedef enum {
+    PREFLIGHT_ENGINE_UNSET = 0,
+    PREFLIGHT_ENGINE_OFF,
+    PREFLIGHT_ENGINE_ON,
+    PREFLIGHT_ENGINE_REPORT_ONLY  /**< decide and log, change nothing */
+} preflight_engine;
+
+/** An On/Off directive. UNSET inherits. */
+typedef enum {
+    PREFLIGHT_FLAG_UNSET = 0,
+    PREFLIGHT_FLAG_OFF,
+    PREFLIGHT_FLAG_ON
+} preflight_flag;
+
+/** PreflightMaxAge not set in a section. */
+#define PREFLIGHT_MAX_AGE_UNSET (-1)
+
+/** The directives of a directory configuration, in the order the explain
+ *  handler lists them. */
+typedef enum {
+    PF_ENGINE, PF_ORIGINS, PF_METHODS, PF_HEADERS, PF_EXPOSE, PF_CREDENTIALS,
+    PF_MAX_AGE, PF_PRIVATE_NETWORK, PF_SUCCESS_STATUS, PF_PASSTHROUGH,
+    PF_DIRECTIVES               /**< how many there are */
+} preflight_directive;
+
+/** The lines of one section that set a value, newest first. The
+ *  directive nodes live as long as the configuration they belong to
+ *  (pconf, or the request for .htaccess), so a pointer is enough. */
+typedef struct preflight_line {
+    const ap_directive_t *directive;
+    const struct preflight_line *prev;
+} preflight_line;
+
+/** Per-directory configuration. UNSET and NULL inherit. */
+typedef struct preflight_dir_conf {
+    preflight_engine engine;
+    preflight_list *origins;     /**< NULL: no origin allowed */
+    preflight_list *methods;     /**< NULL: GET HEAD POST */
+    preflight_list *headers;     /**< NULL: none */
+    preflight_list *expose;      /**< NULL: none */
+    preflight_flag credentials;
+    int max_age;                 /**< seconds, or PREFLIGHT_MAX_AGE_UNSET */
+    const char *max_age_value;   /**< max_age as the header value */
+    preflight_flag private_network;
+    int success_status;          /**< HTTP_OK or HTTP_NO_CONTENT, 0: unset */
+    preflight_flag passthrough;
+    /** A section's own: the lines that set each value (NULL: not here). */
+    const preflight_line *src[PF_DIRECTIVES];
+    /** A merged configuration: the two it was merged from, so that the
+     *  explain handler can trace each value without merges paying for it. */
+    const struct preflight_dir_conf *merged_base, *merged_add;
+} preflight_dir_conf;
+
+/** What PreflightTenantLimit keeps out of .htaccess files. */
+typedef enum {
+    TENANT_CREDENTIALS, TENANT_PRIVATE_NETWORK, TENANT_ANY_ORIGIN,
+    TENANT_PASSTHROUGH, TENANT_MAX_AGE,
+    TENANT_ITEMS                /**< how many there are */
+} preflight_tenant_item;
+
+/** One limit: the item as written and where. */
+typedef struct {
+    const char *word;           /**< NULL: not limited */
+    const ap_directive_t *at;
+} preflight_tenant_limit;
+
+/** A server's PreflightTenantLimit lines. */
+typedef struct {
+    preflight_tenant_limit item[TENANT_ITEMS];
+    int max_age;                /**< the cap, 86400 when none */
+    apr_array_header_t *words;  /**< the items, as configured */
+    apr_array_header_t *lines;  /**< its lines (ap_directive_t *) */
+} preflight_tenant_limits;
+
+/** Per-server configuration. */
+typedef struct {
+    /** warnings to repeat into the error log, since directive handlers
+     *  only reach the console */
+    apr_array_header_t *warnings;
+    /** NULL: no limits here (a virtual host inherits the main server's) */
+    preflight_tenant_limits *tenant;
+} preflight_server_conf;
+
+/** What a request is, for CORS. */
+typedef enum {
+    PF_REQUEST_NO_ORIGIN,       /**< no Origin header */
+    PF_REQUEST_ACTUAL,          /**< Origin, and not a preflight */
+    PF_REQUEST_PREFLIGHT        /**< OPTIONS with Origin and
+                                     Access-Control-Request-Method */
+} preflight_request_kind;
+
+/** The module's Access-Control-* response headers, in the order it sends
+ *  them. Adding one: a name here, its text in preflight_header_names, and
+ *  the decision that sets it. */
+typedef enum {
+    PF_HDR_ALLOW_ORIGIN,
+    PF_HDR_ALLOW_CREDENTIALS,
+    PF_HDR_ALLOW_METHODS,
+    PF_HDR_ALLOW_HEADERS,
+    PF_HDR_ALLOW_PRIVATE_NETWORK,
+    PF_HDR_MAX_AGE,
+    PF_HDR_EXPOSE_HEADERS,
+    PF_HDR_COUNT                /**< how many there are */
+} preflight_header;
+
+extern const char * const preflight_header_names[PF_HDR_COUNT];
+
+/** What the module decided for one request, and the headers it sends.
+ *  Lives in r->request_config of the request that decided. */
+typedef struct {
+    const preflight_dir_conf *conf;
+    preflight_request_kind kind;
+    int allowed;
+    int answered;                /**< the module answered the preflight itself */
+    int expose_all;              /**< list the response's own header names */
+    int written;                 /**< preflight_write_headers ran for it */
+    int sent;                    /**< how many Access-Control-* it wrote */
+    int for_explain;             /**< not logged; the reason always kept */
+    const char *reason;          /**< why denied, when logged or explained */
+    /** The header values (NULL: not sent). The output filter tells them
+     *  from anyone else's by address: see preflight_headers.c. */
+    const char *value[PF_HDR_COUNT];
+    const char *allow;           /**< the Allow header of an answered preflight */
+    const char * const *vary;    /**< tokens the answer depends on */
+} preflight_decision;
+
+/* preflight_config.c */
+extern const command_rec preflight_cmds[];
+void *preflight_create_dir_config(apr_pool_t *p, char *dir);
+void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv);
+void *preflight_create_server_config(apr_pool_t *p, server_rec *s);
+void *preflight_merge_server_config(apr_pool_t *p, void *basev, void *addv);
+void preflight_load_public_suffixes(apr_pool_t *pconf);
+void preflight_log_config_warnings(server_rec *s);
+const preflight_server_conf *preflight_server_config(const server_rec *s);
+const preflight_dir_conf *preflight_dir_config(const ap_conf_vector_t *v);
+/** The list a list directive sets, or NULL for another directive. */
+const preflight_list *preflight_list_of(const preflight_dir_conf *conf,
+                                        preflight_directive which);
+
+/* preflight_decide.c */
+int preflight_in_scope(const preflight_dir_conf *conf);
+preflight_decision *preflight_decide(request_rec *r,
+                                     const preflight_dir_conf *conf,
+                                     int for_explain);
+preflight_decision *preflight_decision_for(request_rec *r, int create);
+int preflight_skip_authn(request_rec *r);
+int preflight_answer(request_rec *r);
+
+/* preflight_headers.c */
+void preflight_write_headers(request_rec *r, preflight_decision *d);
+void preflight_register_filter(void);
+int preflight_fixups(request_rec *r);
+void preflight_insert_filter(request_rec *r);
+void preflight_insert_error_filter(request_rec *r);
+
+/* preflight_explain.c */
+int preflight_explain(request_rec *r);
+
+#endif /* MOD_PREFLIGHT_PRIVATE_H */

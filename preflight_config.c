@@ -1,0 +1,710 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * preflight_config.c: the directives, and the per-directory and per-server
+ * configurations they build. Everything here runs while httpd reads its
+ * configuration (or an .htaccess file, per request, in a worker thread):
+ * items are checked and compiled into lookups once, so that a request only
+ * looks them up. See README.md, "Directives" and "Errors in the
+ * configuration".
+ */
+
+#include "apr_strings.h"
+#include "apr_hash.h"
+#include "apr_lib.h"
+
+#include <libpsl.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+
+#include "mod_preflight_private.h"
+
+APLOG_USE_MODULE(preflight);
+
+/* Debian's public suffix list, loaded in pre_config before the configuration
+ * is read (and again on each restart), before any worker thread exists;
+ * read-only afterwards. NULL when it could not be loaded: wildcards are then
+ * refused. */
+static const psl_ctx_t *preflight_psl;
+
+/* The items that take no value, in preflight_tenant_item order. */
+static const char * const tenant_flag_names[TENANT_MAX_AGE] = {
+    "credentials", "private-network", "any-origin", "passthrough"
+};
+
+/* True when configuration comes from an .htaccess file: it is parsed per
+ * request, in a worker thread, so nothing may be recorded server-wide. */
+static int in_htaccess(const cmd_parms *cmd)
+{
+    return cmd->pool == cmd->temp_pool;
+}
+
+static void config_warning(cmd_parms *cmd, const char *msg)
+{
+    preflight_server_conf *sconf;
+
+    if (in_htaccess(cmd)) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, cmd->server, "%s", msg);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s", msg);
+    sconf = ap_get_module_config(cmd->server->module_config, &preflight_module);
+    APR_ARRAY_PUSH(sconf->warnings, const char *) = msg;
+}
+
+/* Records where a directive line set a value: a new value starts the list,
+ * another line of a list directive in the same section extends it. */
+static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
+                        preflight_directive which, int extend)
+{
+    preflight_line *l = apr_palloc(cmd->pool, sizeof(*l));
+
+    l->directive = cmd->directive;
+    l->prev = extend ? conf->src[which] : NULL;
+    conf->src[which] = l;
+}
+
+static preflight_server_conf *server_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &preflight_module);
+}
+
+/* In .htaccess, a value the host's PreflightTenantLimit keeps out is
+ * refused like a directive that AllowOverride does not allow. */
+static const char *tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
+                                  const char *value)
+{
+    const preflight_tenant_limits *t;
+    const preflight_tenant_limit *limit;
+
+    if (!in_htaccess(cmd)) {
+        return NULL;            /* the host's own configuration */
+    }
+    t = server_conf(cmd->server)->tenant;
+    limit = t ? &t->item[what] : NULL;
+    if (!limit || !limit->word) {
+        return NULL;
+    }
+    return apr_psprintf(cmd->pool, "%s %s: not allowed in .htaccess here: "
+                        "PreflightTenantLimit %s (%s:%d) keeps it to the "
+                        "server configuration", cmd->cmd->name, value,
+                        limit->word, limit->at->filename, limit->at->line_num);
+}
+
+/* Credentials with any origin is the classic CORS hole, and Fetch forbids
+ * it; plain http with credentials only invites a warning. */
+static const char *check_credentials(cmd_parms *cmd, preflight_dir_conf *conf)
+{
+    if (conf->credentials != PREFLIGHT_FLAG_ON || !conf->origins) {
+        return NULL;
+    }
+    if (conf->origins->any) {
+        return "PreflightAllowOrigin * cannot be used with "
+               "PreflightAllowCredentials On: Fetch forbids credentials for "
+               "any origin; list the origins that may send credentials";
+    }
+    if (conf->origins->http_origin) {
+        config_warning(cmd, apr_psprintf(cmd->pool,
+            "%s:%d: PreflightAllowOrigin '%s' is plain http while "
+            "PreflightAllowCredentials is On: anyone on that network path can "
+            "impersonate it and read credentialed responses; prefer https",
+            cmd->directive->filename, cmd->directive->line_num,
+            conf->origins->http_origin));
+    }
+    return NULL;
+}
+
+static const char *set_engine(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+
+    if (!strcasecmp(arg, "On")) {
+        conf->engine = PREFLIGHT_ENGINE_ON;
+    }
+    else if (!strcasecmp(arg, "Off")) {
+        conf->engine = PREFLIGHT_ENGINE_OFF;
+    }
+    else if (!strcasecmp(arg, "ReportOnly")) {
+        conf->engine = PREFLIGHT_ENGINE_REPORT_ONLY;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s '%s': must be On, Off or ReportOnly",
+                            cmd->cmd->name, arg);
+    }
+    note_source(cmd, conf, PF_ENGINE, 0);
+    return NULL;
+}
+
+/** A list directive: what its items are, which directive it is for the
+ *  explain handler's sources, and where its list is kept. Spelled out per
+ *  directive rather than derived from the enums' order. */
+typedef struct {
+    preflight_list_kind kind;
+    preflight_directive which;
+    apr_size_t offset;          /**< its preflight_list * in preflight_dir_conf */
+} list_directive;
+
+static const list_directive origins_list = {
+    PREFLIGHT_LIST_ORIGINS, PF_ORIGINS, APR_OFFSETOF(preflight_dir_conf, origins)
+};
+static const list_directive methods_list = {
+    PREFLIGHT_LIST_METHODS, PF_METHODS, APR_OFFSETOF(preflight_dir_conf, methods)
+};
+static const list_directive headers_list = {
+    PREFLIGHT_LIST_HEADERS, PF_HEADERS, APR_OFFSETOF(preflight_dir_conf, headers)
+};
+static const list_directive expose_list = {
+    PREFLIGHT_LIST_EXPOSE, PF_EXPOSE, APR_OFFSETOF(preflight_dir_conf, expose)
+};
+static const list_directive * const list_directives[] = {
+    &origins_list, &methods_list, &headers_list, &expose_list, NULL
+};
+
+static preflight_list **list_slot(preflight_dir_conf *conf,
+                                  const list_directive *ld)
+{
+    return (preflight_list **)((char *)conf + ld->offset);
+}
+
+const preflight_list *preflight_list_of(const preflight_dir_conf *conf,
+                                        preflight_directive which)
+{
+    int i;
+
+    for (i = 0; list_directives[i]; i++) {
+        if (list_directives[i]->which == which) {
+            return *list_slot((preflight_dir_conf *)conf, list_directives[i]);
+        }
+    }
+    return NULL;
+}
+
+static int is_edit(const char *item)
+{
+    return item[0] == '+' || item[0] == '-';
+}
+
+/* A wildcard over a public suffix (*.co.uk) lets anyone who
+ * registers a name there in; libpsl decides with Debian's list, explicit
+ * rules only, so an unlisted name such as *.localhost or *.corp stays. */
+static const char *public_suffix_refusal(apr_pool_t *p, const char *norm)
+{
+    preflight_origin o;
+    const char *parent;
+
+    if (!strstr(norm, "://*.") || preflight_origin_parse(norm, 1, &o)
+        || !o.wildcard) {
+        return NULL;
+    }
+    parent = apr_pstrmemdup(p, o.key + o.host_off + 1, o.host_len - 1);
+    if (!preflight_psl) {
+        return "the public suffix list could not be loaded to check this "
+               "wildcard (install Debian's publicsuffix package)";
+    }
+    if (psl_is_public_suffix2(preflight_psl, parent,
+                              PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE)) {
+        return apr_psprintf(p, "'%s' is a public suffix: anyone who registers "
+                            "a name under it would be allowed; name your own "
+                            "domain, as in https://*.example.%s", parent, parent);
+    }
+    return NULL;
+}
+
+/* One handler for the four list directives (cmd->info: its list_directive). All
+ * lines of a directive in one section form one list; it either replaces the
+ * inherited list or, when every item starts with + or -, edits it. */
+static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
+                                  char *const argv[])
+{
+    preflight_dir_conf *conf = dconf;
+    const list_directive *ld = cmd->info;
+    preflight_list_kind kind = ld->kind;
+    preflight_list **slot = list_slot(conf, ld);
+    const preflight_list *prev = *slot;
+    const char *name = cmd->cmd->name;
+    apr_array_header_t *items, *edits;
+    const char *why_any;
+    int any, editing = 0, i;
+
+    if (argc == 0) {
+        return apr_psprintf(cmd->pool, "%s needs at least one item", name);
+    }
+    for (i = 0; i < argc; i++) {
+        editing += is_edit(argv[i]);
+    }
+    if ((editing && editing != argc) || (prev && (prev->edits != NULL) != (editing > 0))) {
+        /* name the first item that breaks the section's way of listing */
+        int edits_first = prev ? prev->edits != NULL : is_edit(argv[0]);
+        for (i = 0; i < argc - 1 && is_edit(argv[i]) == edits_first; i++)
+            ;
+        return apr_psprintf(cmd->pool, "%s '%s': either every item of a "
+                            "section starts with + or -, or none does",
+                            name, argv[i]);
+    }
+
+    items = apr_array_make(cmd->pool, argc, sizeof(const char *));
+    edits = prev && prev->edits
+            ? apr_array_copy(cmd->pool, prev->edits)
+            : apr_array_make(cmd->pool, argc, sizeof(preflight_edit));
+    any = prev && !prev->edits && prev->any;
+    if (kind == PREFLIGHT_LIST_ORIGINS && any) {
+        return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined with "
+                            "other origins", name, argv[0]);
+    }
+
+    for (i = 0; i < argc; i++) {
+        const char *item = editing ? argv[i] + 1 : argv[i];
+        const char *why, *norm = item;
+
+        if (!strcmp(item, "*")) {
+            if (kind == PREFLIGHT_LIST_ORIGINS
+                && (editing || argc > 1 || (prev && prev->items->nelts))) {
+                return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
+                                    "with other origins or edited; it already "
+                                    "allows every origin", name, argv[i]);
+            }
+        }
+        else if (!*item) {
+            return apr_psprintf(cmd->pool, "%s '%s': an empty item", name, argv[i]);
+        }
+        else if ((why = preflight_item_check(cmd->pool, kind, item, &norm))
+                 || (kind == PREFLIGHT_LIST_ORIGINS
+                     && (why = public_suffix_refusal(cmd->temp_pool, norm)))) {
+            return apr_psprintf(cmd->pool, "%s '%s': %s", name, item, why);
+        }
+        else if (kind == PREFLIGHT_LIST_ORIGINS && any) {
+            return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
+                                "with other origins", name, item);
+        }
+
+        if (editing) {
+            preflight_edit *e = apr_array_push(edits);
+            e->op = argv[i][0];
+            e->item = norm;
+        }
+        else if (!strcmp(item, "*")) {
+            any = 1;
+        }
+        else {
+            APR_ARRAY_PUSH(items, const char *) = norm;
+        }
+    }
+    if (kind == PREFLIGHT_LIST_ORIGINS && any
+        && (why_any = tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
+        return why_any;
+    }
+
+    if (editing) {
+        *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
+        (*slot)->edits = edits;
+    }
+    else if (prev) {
+        /* earlier lines of this section: the list is this section's own */
+        preflight_list_add(cmd->pool, (preflight_list *)prev, items, any);
+    }
+    else {
+        *slot = preflight_list_make(cmd->pool, kind, items, any);
+    }
+    note_source(cmd, conf, ld->which, prev != NULL);
+    return kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
+}
+
+/* httpd's TAKE_ARGV stops at 64 words and drops the rest without a word;
+ * lists of origins are longer than that, so the line is split here. */
+static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
+{
+    apr_array_header_t *words = apr_array_make(cmd->temp_pool, 16, sizeof(char *));
+    const char *w;
+
+    while (*(w = ap_getword_conf(cmd->pool, &args)) != '\0') {
+        APR_ARRAY_PUSH(words, const char *) = w;
+    }
+    return set_list_items(cmd, dconf, words->nelts, (char *const *)words->elts);
+}
+
+/** An On/Off directive that PreflightTenantLimit can keep out of .htaccess. */
+typedef struct {
+    apr_size_t offset;      /**< its preflight_flag in preflight_dir_conf */
+    preflight_directive which;
+    preflight_tenant_item limit;
+} limited_flag;
+
+static const limited_flag credentials_flag = {
+    APR_OFFSETOF(preflight_dir_conf, credentials), PF_CREDENTIALS, TENANT_CREDENTIALS
+};
+static const limited_flag private_network_flag = {
+    APR_OFFSETOF(preflight_dir_conf, private_network), PF_PRIVATE_NETWORK,
+    TENANT_PRIVATE_NETWORK
+};
+static const limited_flag passthrough_flag = {
+    APR_OFFSETOF(preflight_dir_conf, passthrough), PF_PASSTHROUGH, TENANT_PASSTHROUGH
+};
+
+static const char *set_limited_flag(cmd_parms *cmd, void *dconf, int flag)
+{
+    const limited_flag *f = cmd->info;
+    const char *why;
+
+    if (flag && (why = tenant_refusal(cmd, f->limit, "On"))) {
+        return why;
+    }
+    *(preflight_flag *)((char *)dconf + f->offset) = flag ? PREFLIGHT_FLAG_ON
+                                                          : PREFLIGHT_FLAG_OFF;
+    note_source(cmd, dconf, f->which, 0);
+    return f == &credentials_flag ? check_credentials(cmd, dconf) : NULL;
+}
+
+/* Seconds from 0 to 86400, or -1 when arg is not that. */
+static long parse_seconds(const char *arg, int *out_of_range)
+{
+    apr_size_t i, len = strlen(arg);
+    long v = 0;
+
+    for (i = 0; i < len && arg[i] >= '0' && arg[i] <= '9'; i++) {
+        if (v <= 86400) {       /* stop growing: the value is out of range */
+            v = v * 10 + (arg[i] - '0');
+        }
+    }
+    *out_of_range = len && i == len;
+    return len == 0 || i != len || v > 86400 ? -1 : v;
+}
+
+static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+    const preflight_tenant_limits *t = server_conf(cmd->server)->tenant;
+    int out_of_range;
+    long v = parse_seconds(arg, &out_of_range);
+
+    if (v < 0) {
+        return apr_psprintf(cmd->pool, "%s '%s': %s; give a whole number of "
+                            "seconds from 0 to 86400", cmd->cmd->name, arg,
+                            out_of_range ? "out of range" : "not a number");
+    }
+    if (t && v > t->max_age) {
+        const char *why = tenant_refusal(cmd, TENANT_MAX_AGE, arg);
+        if (why) {
+            return why;
+        }
+    }
+    conf->max_age = (int)v;
+    conf->max_age_value = apr_ltoa(cmd->pool, v);
+    note_source(cmd, conf, PF_MAX_AGE, 0);
+    return NULL;
+}
+
+static const char *set_success_status(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    preflight_dir_conf *conf = dconf;
+
+    if (!strcmp(arg, "200")) {
+        conf->success_status = HTTP_OK;
+    }
+    else if (!strcmp(arg, "204")) {
+        conf->success_status = HTTP_NO_CONTENT;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s '%s': must be 200 or 204",
+                            cmd->cmd->name, arg);
+    }
+    note_source(cmd, conf, PF_SUCCESS_STATUS, 0);
+    return NULL;
+}
+
+/* The item a PreflightTenantLimit word names; 0 when it names none. */
+static int tenant_item(const char *arg, preflight_tenant_item *item)
+{
+    int i;
+
+    for (i = 0; i < TENANT_MAX_AGE; i++) {
+        if (!strcasecmp(arg, tenant_flag_names[i])) {
+            *item = i;
+            return 1;
+        }
+    }
+    *item = TENANT_MAX_AGE;
+    return !strncasecmp(arg, "max-age=", 8);
+}
+
+/* ITERATE calls once per item: a line is noted once. */
+static void note_tenant_line(cmd_parms *cmd, preflight_tenant_limits *t)
+{
+    apr_array_header_t *lines = t->lines;
+
+    if (!lines->nelts || APR_ARRAY_IDX(lines, lines->nelts - 1,
+                                       const ap_directive_t *) != cmd->directive) {
+        APR_ARRAY_PUSH(lines, const ap_directive_t *) = cmd->directive;
+    }
+}
+
+/* The first line in a server replaces the limits it would inherit. */
+static preflight_tenant_limits *own_tenant_limits(cmd_parms *cmd)
+{
+    preflight_server_conf *sconf = server_conf(cmd->server);
+    preflight_tenant_limits *t = sconf->tenant;
+
+    if (!t) {
+        t = sconf->tenant = apr_pcalloc(cmd->pool, sizeof(*t));
+        t->max_age = 86400;
+        t->words = apr_array_make(cmd->pool, 4, sizeof(const char *));
+        t->lines = apr_array_make(cmd->pool, 1, sizeof(const ap_directive_t *));
+    }
+    return t;
+}
+
+/* A max-age=N item: only a lower cap than the one in force takes over (and
+ * is then the line refusals name); *lowers says whether this one does. */
+static const char *tenant_max_age(cmd_parms *cmd, preflight_tenant_limits *t,
+                                  const char *arg, int *lowers)
+{
+    int out_of_range;
+    long v = parse_seconds(arg + 8, &out_of_range);
+
+    if (v < 0) {
+        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': the cap "
+                            "must be a whole number of seconds from 0 to "
+                            "86400", arg);
+    }
+    *lowers = !t->item[TENANT_MAX_AGE].word || v < t->max_age;
+    if (*lowers) {
+        t->max_age = (int)v;
+    }
+    return NULL;
+}
+
+/* PreflightTenantLimit: one item per call (ITERATE); lines add up. */
+static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    preflight_tenant_limits *t;
+    preflight_tenant_item item;
+    int none, takes_effect = 1;
+
+    if (err) {
+        return err;
+    }
+    t = own_tenant_limits(cmd);
+    none = !strcasecmp(arg, "none");
+    if ((none && t->words->nelts) || (t->words->nelts
+        && !strcasecmp(APR_ARRAY_IDX(t->words, 0, const char *), "none"))) {
+        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': 'none' "
+                            "stands alone, as the only item", arg);
+    }
+    if (!none) {
+        if (!tenant_item(arg, &item)) {
+            return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': unknown "
+                                "item; use credentials, private-network, "
+                                "any-origin, passthrough, max-age=N or none",
+                                arg);
+        }
+        if (item == TENANT_MAX_AGE
+            && (err = tenant_max_age(cmd, t, arg, &takes_effect))) {
+            return err;
+        }
+        if (takes_effect) {
+            t->item[item].word = arg;
+            t->item[item].at = cmd->directive;
+        }
+    }
+    APR_ARRAY_PUSH(t->words, const char *) = arg;
+    note_tenant_line(cmd, t);
+    return NULL;
+}
+
+void *preflight_create_dir_config(apr_pool_t *p, char *dir)
+{
+    preflight_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    /* calloc leaves the engine and the flags UNSET, the lists NULL */
+    conf->max_age = PREFLIGHT_MAX_AGE_UNSET;
+    return conf;
+}
+
+/* An edited list is applied to what it inherits here, at merge time; a
+ * replacing list or an unset one costs a pointer copy. */
+static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
+                                  preflight_list *base, preflight_list *add)
+{
+    preflight_list *l;
+
+    if (!add) {
+        return base;
+    }
+    /* An edit of the default is already applied, and keeps its edits for
+     * a later merge onto a list set elsewhere (Location sections are
+     * merged together before they meet the Directory result). */
+    if (!add->edits || !base) {
+        return add;
+    }
+    l = preflight_list_edit(p, kind, base, add->edits);
+    if (base->edits) {
+        /* both edit: together they still edit what comes before them */
+        l->edits = apr_array_append(p, base->edits, add->edits);
+    }
+    return l;
+}
+
+static int sets_nothing(const preflight_dir_conf *c)
+{
+    return c->engine == PREFLIGHT_ENGINE_UNSET && !c->origins && !c->methods
+           && !c->headers && !c->expose && c->credentials == PREFLIGHT_FLAG_UNSET
+           && c->max_age == PREFLIGHT_MAX_AGE_UNSET
+           && c->private_network == PREFLIGHT_FLAG_UNSET && !c->success_status
+           && c->passthrough == PREFLIGHT_FLAG_UNSET;
+}
+
+void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+{
+    preflight_dir_conf *base = basev, *add = addv;
+    preflight_dir_conf *conf;
+
+    /* Most sections a request passes through say nothing about CORS, and
+     * httpd merges per request: share instead of copying. */
+    if (sets_nothing(add)) {
+        return base;
+    }
+    if (sets_nothing(base)) {
+        return add;
+    }
+    conf = apr_palloc(p, sizeof(*conf));
+
+    conf->engine = add->engine != PREFLIGHT_ENGINE_UNSET ? add->engine : base->engine;
+    conf->origins = merge_list(p, PREFLIGHT_LIST_ORIGINS, base->origins, add->origins);
+    conf->methods = merge_list(p, PREFLIGHT_LIST_METHODS, base->methods, add->methods);
+    conf->headers = merge_list(p, PREFLIGHT_LIST_HEADERS, base->headers, add->headers);
+    conf->expose = merge_list(p, PREFLIGHT_LIST_EXPOSE, base->expose, add->expose);
+    conf->credentials = add->credentials != PREFLIGHT_FLAG_UNSET
+                        ? add->credentials : base->credentials;
+    if (add->max_age != PREFLIGHT_MAX_AGE_UNSET) {
+        conf->max_age = add->max_age;
+        conf->max_age_value = add->max_age_value;
+    }
+    else {
+        conf->max_age = base->max_age;
+        conf->max_age_value = base->max_age_value;
+    }
+    conf->private_network = add->private_network != PREFLIGHT_FLAG_UNSET
+                            ? add->private_network : base->private_network;
+    conf->success_status = add->success_status ? add->success_status
+                                               : base->success_status;
+    conf->passthrough = add->passthrough != PREFLIGHT_FLAG_UNSET
+                        ? add->passthrough : base->passthrough;
+    memset(conf->src, 0, sizeof(conf->src));
+    conf->merged_base = base;
+    conf->merged_add = add;
+    return conf;
+}
+
+void *preflight_create_server_config(apr_pool_t *p, server_rec *s)
+{
+    preflight_server_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
+
+    sconf->warnings = apr_array_make(p, 1, sizeof(const char *));
+    return sconf;
+}
+
+/* A virtual host without PreflightTenantLimit keeps the main server's. */
+void *preflight_merge_server_config(apr_pool_t *p, void *basev, void *addv)
+{
+    preflight_server_conf *base = basev, *add = addv;
+    preflight_server_conf *sconf = apr_pmemdup(p, add, sizeof(*sconf));
+
+    if (!add->tenant) {
+        sconf->tenant = base->tenant;
+    }
+    return sconf;
+}
+
+static apr_status_t forget_psl(void *data)
+{
+    psl_free((psl_ctx_t *)preflight_psl);
+    preflight_psl = NULL;
+    return APR_SUCCESS;
+}
+
+/* Loaded before the configuration is read: wildcards are checked against
+ * it while directives are parsed, .htaccess files included. */
+void preflight_load_public_suffixes(apr_pool_t *pconf)
+{
+    psl_ctx_t *psl = psl_latest(NULL);
+
+    if (!psl) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL,
+                     "cannot load the public suffix list (%s): wildcard "
+                     "origins will be refused; install Debian's publicsuffix "
+                     "package", psl_builtin_filename());
+        return;
+    }
+    preflight_psl = psl;
+    apr_pool_cleanup_register(pconf, NULL, forget_psl, apr_pool_cleanup_null);
+}
+
+/* Directive handlers' warnings reach the console only (stderr is closed
+ * once httpd runs): repeated here, when the error log is open. */
+void preflight_log_config_warnings(server_rec *s)
+{
+    for (; s; s = s->next) {
+        const preflight_server_conf *sconf = server_conf(s);
+        int i;
+
+        for (i = 0; i < sconf->warnings->nelts; i++) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s",
+                         APR_ARRAY_IDX(sconf->warnings, i, const char *));
+        }
+    }
+}
+
+const preflight_server_conf *preflight_server_config(const server_rec *s)
+{
+    return server_conf(s);
+}
+
+const preflight_dir_conf *preflight_dir_config(const ap_conf_vector_t *v)
+{
+    return ap_get_module_config(v, &preflight_module);
+}
+
+const command_rec preflight_cmds[] = {
+    AP_INIT_TAKE1("PreflightEngine", set_engine, NULL, OR_FILEINFO,
+                  "On to apply the CORS policy here, ReportOnly to decide and "
+                  "log without changing anything, Off (the default) to leave "
+                  "requests alone"),
+    AP_INIT_RAW_ARGS("PreflightAllowOrigin", set_list,
+                      (void *)&origins_list, OR_FILEINFO,
+                      "origins allowed: https://host[:port], "
+                      "https://*.example.com[:*], null, or *"),
+    AP_INIT_RAW_ARGS("PreflightAllowMethods", set_list,
+                      (void *)&methods_list, OR_FILEINFO,
+                      "methods a preflight may ask for, or *"),
+    AP_INIT_RAW_ARGS("PreflightAllowHeaders", set_list,
+                      (void *)&headers_list, OR_FILEINFO,
+                      "request headers a preflight may ask for, or *"),
+    AP_INIT_RAW_ARGS("PreflightExposeHeaders", set_list,
+                      (void *)&expose_list, OR_FILEINFO,
+                      "response headers scripts may read, or *"),
+    AP_INIT_FLAG("PreflightAllowCredentials", set_limited_flag,
+                 (void *)&credentials_flag, OR_FILEINFO,
+                 "On to let cross-origin requests carry cookies and "
+                 "credentials"),
+    AP_INIT_TAKE1("PreflightMaxAge", set_max_age, NULL, OR_FILEINFO,
+                  "seconds a browser may cache a preflight answer, 0-86400"),
+    AP_INIT_FLAG("PreflightAllowPrivateNetwork", set_limited_flag,
+                 (void *)&private_network_flag, OR_FILEINFO,
+                 "On to answer Private Network Access preflights"),
+    AP_INIT_TAKE1("PreflightSuccessStatus", set_success_status, NULL, OR_FILEINFO,
+                  "status of an allowed preflight: 200 or 204 (default)"),
+    AP_INIT_FLAG("PreflightPassthrough", set_limited_flag,
+                 (void *)&passthrough_flag, OR_FILEINFO,
+                 "On to let an allowed preflight reach the content handler"),
+    AP_INIT_ITERATE("PreflightTenantLimit", set_tenant_limit, NULL, RSRC_CONF,
+                    "what .htaccess files may not switch on: credentials, "
+                    "private-network, any-origin, passthrough, max-age=N, "
+                    "or none"),
+    { NULL }
+};

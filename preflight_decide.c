@@ -1,0 +1,382 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * preflight_decide.c: what the module decides for a request in scope, and
+ * the preflight answer. A decision is made once per request (kept in
+ * r->request_config) and costs header lookups, one origin parse and hash
+ * lookups: everything else was compiled when the configuration was read.
+ * See README.md, "Behaviour in detail".
+ */
+
+#include "apr_strings.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "mod_preflight_private.h"
+
+APLOG_USE_MODULE(preflight);
+
+/* What an answer can depend on, as Vary tokens. */
+static const char * const vary_origin[] = { "Origin", NULL };
+static const char * const vary_origin_method[] = {
+    "Origin", "Access-Control-Request-Method", NULL
+};
+static const char * const vary_origin_headers[] = {
+    "Origin", "Access-Control-Request-Headers", NULL
+};
+static const char * const vary_origin_method_headers[] = {
+    "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
+    NULL
+};
+
+/* In scope: the module decides (On or ReportOnly). */
+int preflight_in_scope(const preflight_dir_conf *conf)
+{
+    return conf->engine == PREFLIGHT_ENGINE_ON
+           || conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY;
+}
+
+static const preflight_dir_conf *in_scope(const request_rec *r)
+{
+    const preflight_dir_conf *conf = preflight_dir_config(r->per_dir_config);
+
+    return preflight_in_scope(conf) ? conf : NULL;
+}
+
+/* Applied: the module also acts on what it decided (On, not ReportOnly). */
+static const preflight_dir_conf *applied(const request_rec *r)
+{
+    const preflight_dir_conf *conf = in_scope(r);
+
+    return conf && conf->engine == PREFLIGHT_ENGINE_ON ? conf : NULL;
+}
+
+static int is_preflight(const request_rec *r)
+{
+    return r->method_number == M_OPTIONS
+           && apr_table_get(r->headers_in, "Origin")
+           && apr_table_get(r->headers_in, "Access-Control-Request-Method");
+}
+
+/* "*" answered literally: any origin, nothing removed, no credentials. */
+static int any_origin_literal(const preflight_dir_conf *conf)
+{
+    return conf->origins && conf->origins->any && !conf->origins->excluded
+           && conf->credentials != PREFLIGHT_FLAG_ON;
+}
+
+static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
+                          const char *origin)
+{
+    if (conf->origins && conf->origins->any && conf->credentials == PREFLIGHT_FLAG_ON) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "PreflightAllowOrigin * and PreflightAllowCredentials On "
+                      "meet in the configuration merged for %s: every origin is "
+                      "refused there; list the origins instead of *, or switch "
+                      "credentials off in that scope", r->uri);
+        return 0;
+    }
+    return preflight_origin_allowed(conf->origins, origin);
+}
+
+/* Records a denial: the PREFLIGHT variable, and the reason at info. The
+ * message is only formatted when it will be logged or explained. */
+static void deny(request_rec *r, preflight_decision *d, const char *verdict,
+                 const char *fmt, ...)
+{
+    d->allowed = 0;
+    apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
+    if (d->for_explain || APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        d->reason = apr_pvsprintf(r->pool, fmt, ap);
+        va_end(ap);
+    }
+    if (!d->for_explain && d->reason) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s%s for %s: %s",
+                      d->conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY
+                      ? "report-only: " : "",
+                      d->kind == PF_REQUEST_PREFLIGHT
+                      ? "preflight denied" : "cross-origin headers withheld",
+                      r->uri, d->reason);
+    }
+}
+
+static void allow_origin(preflight_decision *d, const char *origin)
+{
+    const preflight_dir_conf *conf = d->conf;
+
+    d->allowed = 1;
+    d->value[PF_HDR_ALLOW_ORIGIN] = any_origin_literal(conf) ? "*" : origin;
+    if (conf->credentials == PREFLIGHT_FLAG_ON) {
+        d->value[PF_HDR_ALLOW_CREDENTIALS] = "true";
+    }
+}
+
+/* The configured Access-Control-Expose-Headers value; NULL for none. */
+static const char *exposed(const preflight_dir_conf *conf)
+{
+    return conf->expose && *conf->expose->joined ? conf->expose->joined : NULL;
+}
+
+static void decide_actual(request_rec *r, preflight_decision *d,
+                          const char *origin)
+{
+    const preflight_dir_conf *conf = d->conf;
+
+    if (!origin_allowed(r, conf, origin)) {
+        deny(r, d, "cors-denied-origin",
+             "origin '%.256s' is not in PreflightAllowOrigin", origin);
+        return;
+    }
+    allow_origin(d, origin);
+    apr_table_setn(r->subprocess_env, "PREFLIGHT", "cors-allowed");
+    if (conf->expose) {
+        d->expose_all = conf->expose->any && conf->credentials == PREFLIGHT_FLAG_ON;
+        if (!d->expose_all) {
+            d->value[PF_HDR_EXPOSE_HEADERS] = exposed(conf);
+        }
+    }
+}
+
+/* The Allow header when the method list is "*": the requested method,
+ * HEAD with GET, and OPTIONS. */
+static const char *allow_for_any(request_rec *r, const char *method)
+{
+    if (!strcmp(method, "OPTIONS")) {
+        return "OPTIONS";
+    }
+    return apr_pstrcat(r->pool, method, !strcmp(method, "GET") ? ", HEAD" : "",
+                       ", OPTIONS", NULL);
+}
+
+static int echoes_wildcard(const preflight_dir_conf *conf,
+                           const preflight_list *l)
+{
+    return l->any && (conf->credentials == PREFLIGHT_FLAG_ON || l->excluded);
+}
+
+/* The origin, the method, then the headers, as a browser checks them;
+ * 0 when one of them is refused. *count gets the number of headers asked. */
+static int preflight_passes(request_rec *r, preflight_decision *d,
+                            const char *origin, const char *method,
+                            const char *req_headers, int *count)
+{
+    const char *bad;
+    apr_size_t bad_len;
+
+    if (!origin_allowed(r, d->conf, origin)) {
+        deny(r, d, "preflight-denied-origin",
+             "origin '%.256s' is not in PreflightAllowOrigin", origin);
+        return 0;
+    }
+    if (!preflight_method_allowed(d->conf->methods, method)) {
+        deny(r, d, "preflight-denied-method",
+             "method '%.64s' is not in PreflightAllowMethods (methods compare "
+             "case-sensitively)", method);
+        return 0;
+    }
+    if (!req_headers) {
+        return 1;
+    }
+    switch (preflight_request_headers_check(d->conf->headers, req_headers,
+                                            &bad, &bad_len, count)) {
+    case PREFLIGHT_HEADERS_OK:
+        return 1;
+    case PREFLIGHT_HEADERS_DENIED:
+        deny(r, d, "preflight-denied-header",
+             "header '%.*s' is not in PreflightAllowHeaders%s",
+             (int)bad_len, bad, bad_len == 13 && !strncasecmp(bad,
+             "authorization", 13) ? " (* never covers Authorization)" : "");
+        return 0;
+    default:
+        deny(r, d, "preflight-denied-header", "%s",
+             "Access-Control-Request-Headers is not a list of at most "
+             "256 header names");
+        return 0;
+    }
+}
+
+/* Access-Control-Allow-Methods and Allow; 1 when the method is echoed. */
+static int answer_methods(request_rec *r, preflight_decision *d,
+                          const char *method)
+{
+    const preflight_list *methods = d->conf->methods;
+    int echo = 0;
+
+    if (!methods) {
+        d->value[PF_HDR_ALLOW_METHODS] = "GET, HEAD, POST";
+        d->allow = "GET, HEAD, POST, OPTIONS";
+    }
+    else if (methods->any) {
+        echo = echoes_wildcard(d->conf, methods);
+        d->value[PF_HDR_ALLOW_METHODS] = echo ? method : methods->joined;
+        d->allow = allow_for_any(r, method);
+    }
+    else {
+        d->value[PF_HDR_ALLOW_METHODS] = methods->joined;
+        d->allow = methods->allow;
+    }
+    return echo;
+}
+
+/* Private Network Access: granted only when asked for and allowed. */
+static void answer_private_network(request_rec *r, preflight_decision *d)
+{
+    const char *pna = apr_table_get(r->headers_in,
+                                    "Access-Control-Request-Private-Network");
+
+    if (!pna || strcasecmp(pna, "true")) {
+        return;
+    }
+    if (d->conf->private_network == PREFLIGHT_FLAG_ON) {
+        d->value[PF_HDR_ALLOW_PRIVATE_NETWORK] = "true";
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "preflight for %s asks "
+                      "for private network access, which "
+                      "PreflightAllowPrivateNetwork does not allow", r->uri);
+    }
+}
+
+static void decide_preflight(request_rec *r, preflight_decision *d,
+                             const char *origin, const char *method)
+{
+    const preflight_dir_conf *conf = d->conf;
+    const char *req_headers = apr_table_get(r->headers_in,
+                                            "Access-Control-Request-Headers");
+    int count = 0, echo_method, echo_headers = 0;
+
+    d->vary = vary_origin;
+    if (!preflight_passes(r, d, origin, method, req_headers, &count)) {
+        return;
+    }
+    allow_origin(d, origin);
+    apr_table_setn(r->subprocess_env, "PREFLIGHT", "preflight-allowed");
+    echo_method = answer_methods(r, d, method);
+    if (count > 0) {
+        echo_headers = echoes_wildcard(conf, conf->headers);
+        d->value[PF_HDR_ALLOW_HEADERS] = echo_headers ? req_headers
+                                                  : conf->headers->joined;
+    }
+    d->value[PF_HDR_MAX_AGE] = conf->max_age_value;
+    answer_private_network(r, d);
+    if (echo_method || echo_headers) {
+        d->vary = echo_method && echo_headers ? vary_origin_method_headers
+                  : echo_method ? vary_origin_method : vary_origin_headers;
+    }
+    if (conf->passthrough == PREFLIGHT_FLAG_ON) {
+        d->allow = NULL;        /* the handler answers OPTIONS with its own */
+    }
+}
+
+preflight_decision *preflight_decide(request_rec *r,
+                                     const preflight_dir_conf *conf,
+                                     int for_explain)
+{
+    preflight_decision *d = apr_pcalloc(r->pool, sizeof(*d));
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *method;
+
+    d->conf = conf;
+    d->for_explain = for_explain;
+    if (!origin) {
+        d->kind = PF_REQUEST_NO_ORIGIN;
+        if (any_origin_literal(conf)) {
+            allow_origin(d, "*");
+            d->value[PF_HDR_EXPOSE_HEADERS] = exposed(conf);
+        }
+        else {
+            d->vary = vary_origin;
+        }
+        return d;
+    }
+    method = r->method_number == M_OPTIONS
+             ? apr_table_get(r->headers_in, "Access-Control-Request-Method") : NULL;
+    if (method) {
+        d->kind = PF_REQUEST_PREFLIGHT;
+        decide_preflight(r, d, origin, method);
+        return d;
+    }
+    d->kind = PF_REQUEST_ACTUAL;
+    if (!any_origin_literal(conf)) {
+        d->vary = vary_origin;
+    }
+    decide_actual(r, d, origin);
+    return d;
+}
+
+/* The decision for this request, made once. An ErrorDocument request is
+ * answered for the request that failed, under that request's policy. */
+preflight_decision *preflight_decision_for(request_rec *r, int create)
+{
+    const preflight_dir_conf *conf;
+    preflight_decision *d;
+
+    if (r->main) {
+        return NULL;
+    }
+    if (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
+        return preflight_decision_for(r->prev, create);
+    }
+    if (!(conf = in_scope(r))) {
+        return NULL;            /* the common case outside scope: a flag */
+    }
+    d = ap_get_module_config(r->request_config, &preflight_module);
+    if (d || !create) {
+        return d;
+    }
+    d = preflight_decide(r, conf, 0);
+    ap_set_module_config(r->request_config, &preflight_module, d);
+    return d;
+}
+
+int preflight_skip_authn(request_rec *r)
+{
+    if (r->main || !applied(r) || !is_preflight(r)) {
+        return DECLINED;
+    }
+    /* Browsers never send credentials on a preflight. Returning OK here,
+     * after mod_authz_core found that a user is needed, skips authn and
+     * authz for this request only; host-based rules already ran. */
+    return OK;
+}
+
+int preflight_answer(request_rec *r)
+{
+    const preflight_dir_conf *conf;
+    preflight_decision *d;
+
+    if (r->main || r->method_number != M_OPTIONS || !(conf = applied(r))) {
+        return DECLINED;
+    }
+    d = preflight_decision_for(r, 1);
+    if (!d || d->kind != PF_REQUEST_PREFLIGHT) {
+        return DECLINED;
+    }
+    if (!d->allowed) {
+        d->answered = 1;
+        return HTTP_FORBIDDEN;
+    }
+    if (conf->passthrough == PREFLIGHT_FLAG_ON) {
+        return DECLINED;
+    }
+    d->answered = 1;
+    preflight_write_headers(r, d);
+    if (conf->success_status == HTTP_OK) {
+        /* Returning 200 from a hook would send httpd's canned error page:
+         * finish the response here and report it done. */
+        r->status = HTTP_OK;
+        ap_set_content_length(r, 0);
+        ap_run_insert_error_filter(r);
+        return DONE;
+    }
+    return HTTP_NO_CONTENT;
+}

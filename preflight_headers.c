@@ -1,0 +1,358 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * preflight_headers.c: the decision, written into the response. The module
+ * writes its Access-Control-* headers into err_headers_out in fixups (and
+ * for errors that come earlier, as the error response is made), and an
+ * output filter checks them once more just before the headers go out, so
+ * that a backend, a CGI or mod_headers cannot add a second value or one the
+ * module refused. See README.md, "Behaviour in detail", Actual requests.
+ */
+
+#include "apr_strings.h"
+#include "apr_hash.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include "mod_preflight_private.h"
+
+APLOG_USE_MODULE(preflight);
+const char * const preflight_header_names[PF_HDR_COUNT] = {
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Allow-Private-Network",
+    "Access-Control-Max-Age",
+    "Access-Control-Expose-Headers"
+};
+
+/* Set once in register_hooks, before any request; read-only afterwards. It
+ * spares every request a lookup of the filter by name. */
+static ap_filter_rec_t *preflight_filter_handle;
+
+/* Response headers a script may read without being exposed (Fetch). */
+static const char * const safelisted_response_headers[] = {
+    "cache-control", "content-language", "content-length", "content-type",
+    "expires", "last-modified", "pragma", NULL
+};
+
+static int is_safelisted_or_owned(const char *name)
+{
+    int i;
+
+    if (!strncasecmp(name, "Access-Control-", 15) || !strcasecmp(name, "Set-Cookie")) {
+        return 1;
+    }
+    for (i = 0; safelisted_response_headers[i]; i++) {
+        if (!strcasecmp(name, safelisted_response_headers[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    apr_hash_t *seen;
+    apr_array_header_t *names;
+} expose_collector;
+
+static int collect_name(void *ctx, const char *name, const char *value)
+{
+    expose_collector *c = ctx;
+    char *lower;
+
+    if (is_safelisted_or_owned(name)) {
+        return 1;
+    }
+    lower = apr_pstrdup(c->p, name);
+    ap_str_tolower(lower);
+    if (!apr_hash_get(c->seen, lower, APR_HASH_KEY_STRING)) {
+        apr_hash_set(c->seen, lower, APR_HASH_KEY_STRING, name);
+        if (c->names->nelts) {
+            APR_ARRAY_PUSH(c->names, const char *) = ", ";
+        }
+        APR_ARRAY_PUSH(c->names, const char *) = name;
+    }
+    return 1;
+}
+
+/* Fetch ignores a literal "*" in Access-Control-Expose-Headers when
+ * credentials are on, so name the response's headers instead. */
+static const char *expose_response_headers(request_rec *r,
+                                           const preflight_list *expose)
+{
+    expose_collector c;
+    int i;
+
+    c.p = r->pool;
+    c.seen = apr_hash_make(r->pool);
+    c.names = apr_array_make(r->pool, 16, sizeof(const char *));
+    for (i = 0; i < expose->items->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(expose->items, i, const char *);
+        collect_name(&c, name, NULL);
+    }
+    apr_table_do(collect_name, &c, r->headers_out, NULL);
+    apr_table_do(collect_name, &c, r->err_headers_out, NULL);
+    return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
+}
+
+static int value_has_token(const char *value, const char *token)
+{
+    apr_size_t len = strlen(token);
+    const char *p = value;
+
+    while (*p) {
+        const char *start;
+
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            p++;
+        }
+        for (start = p; *p && *p != ',' && *p != ' ' && *p != '\t'; p++)
+            ;
+        if ((apr_size_t)(p - start) == len && !strncasecmp(start, token, len)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Every response in scope passes each key of both tables through this:
+ * the first byte, folded to lower case, rules out nearly every key before
+ * strncasecmp is called. */
+static int is_cors_key(const char *key)
+{
+    return (key[0] | 0x20) == 'a' && !strncasecmp(key, "Access-Control-", 15);
+}
+
+/* The module's own values are known by address, not by text: it writes
+ * them with apr_table_setn/addn, which keep the pointer, so an entry that
+ * holds one of d->value[] is the module's. A backend or mod_headers value
+ * with the same text is another pointer, and counts as someone else's:
+ * left in, it would be a second header. Every write must therefore use the
+ * *n functions with d->value[] itself, never a copy. */
+static int is_own_value(const preflight_decision *d, const char *v)
+{
+    int i;
+
+    for (i = 0; i < PF_HDR_COUNT; i++) {
+        if (v == d->value[i]) {
+            return v != NULL;
+        }
+    }
+    return 0;
+}
+
+/** What one pass over a response table found. */
+typedef struct {
+    int foreign;        /**< an Access-Control-* value the module did not set */
+    int own;            /**< the module's own values */
+    unsigned vary;      /**< bit i: d->vary[i] is already a Vary token */
+} table_scan;
+
+/* One pass, no allocation: this is what most responses cost. */
+static void scan_table(const apr_table_t *t, const preflight_decision *d,
+                       int keep_own, table_scan *s)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i, j;
+
+    for (i = 0; i < arr->nelts; i++) {
+        const char *key = e[i].key;
+
+        if (!key) {
+            continue;
+        }
+        if (is_cors_key(key)) {
+            if (keep_own && is_own_value(d, e[i].val)) {
+                s->own++;
+            }
+            else {
+                s->foreign = 1;
+            }
+        }
+        else if (d->vary && (key[0] | 0x20) == 'v' && !strcasecmp(key, "Vary")) {
+            for (j = 0; d->vary[j]; j++) {
+                if (value_has_token(e[i].val, d->vary[j])) {
+                    s->vary |= 1u << j;
+                }
+            }
+        }
+    }
+}
+
+/* Removes every Access-Control-* entry of a table, but the module's own
+ * when keep_own. */
+static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own)
+{
+    for (;;) {
+        const apr_array_header_t *arr = apr_table_elts(t);
+        const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+        const char *key = NULL;
+        int i;
+
+        for (i = 0; i < arr->nelts && !key; i++) {
+            if (e[i].key && is_cors_key(e[i].key)
+                && !(keep_own && is_own_value(d, e[i].val))) {
+                key = e[i].key;
+            }
+        }
+        if (!key) {
+            return;
+        }
+        apr_table_unset(t, key);
+    }
+}
+
+/* Merged, not set: the core folds Vary tokens case-insensitively, and
+ * another module's tokens must stay. */
+static void add_vary(request_rec *r, const preflight_decision *d, unsigned present)
+{
+    int i;
+
+    for (i = 0; d->vary && d->vary[i]; i++) {
+        if (!(present & (1u << i))) {
+            apr_table_mergen(r->err_headers_out, "Vary", d->vary[i]);
+        }
+    }
+}
+
+static void write_header_value(apr_table_t *out, preflight_decision *d,
+                               preflight_header h)
+{
+    const char *value = d->value[h];
+
+    if (value) {
+        /* after the first write the module's own value may be there */
+        if (d->written) {
+            apr_table_setn(out, preflight_header_names[h], value);
+        }
+        else {
+            apr_table_addn(out, preflight_header_names[h], value);
+        }
+        d->sent++;
+    }
+}
+
+/* A preflight that the module did not answer (refused by access control
+ * first) must not look allowed. */
+static int shows_allowed(const preflight_decision *d)
+{
+    return d->allowed && !(d->kind == PF_REQUEST_PREFLIGHT && !d->answered
+                           && d->conf->passthrough != PREFLIGHT_FLAG_ON);
+}
+
+/* Writes the decision into err_headers_out, which survives error responses
+ * and ErrorDocument redirects, after removing every Access-Control-* value
+ * that anyone else set: proxies replace headers_out, CGI merges into
+ * err_headers_out, and either would otherwise give two values. The module
+ * writes only err_headers_out, so any Access-Control-* value in headers_out
+ * is someone else's, or ours moved there by an error response; either way
+ * it goes, and ours is set again. */
+void preflight_write_headers(request_rec *r, preflight_decision *d)
+{
+    apr_table_t *out = r->err_headers_out;
+    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
+    int allowed = shows_allowed(d);
+    preflight_header h;
+
+    scan_table(r->headers_out, d, 0, &in_out);
+    scan_table(out, d, allowed, &in_err);
+    if (in_out.foreign) {
+        strip_cors(r->headers_out, d, 0);
+    }
+    if (in_err.foreign) {
+        strip_cors(out, d, allowed);
+    }
+    d->sent = 0;
+    if (allowed) {
+        if (d->expose_all) {
+            d->value[PF_HDR_EXPOSE_HEADERS] =
+                expose_response_headers(r, d->conf->expose);
+        }
+        for (h = 0; h < PF_HDR_COUNT; h++) {
+            write_header_value(out, d, h);
+        }
+        if (d->allow && d->answered) {
+            apr_table_setn(out, "Allow", d->allow);
+        }
+    }
+    d->written = 1;
+    add_vary(r, d, in_out.vary | in_err.vary);
+}
+
+/* At the output filter: exactly the module's headers there, once each, and
+ * the Vary tokens? Then nothing to do but Vary; else write them again. */
+static void enforce_headers(request_rec *r, preflight_decision *d)
+{
+    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
+
+    if (!d->written || d->expose_all) {
+        preflight_write_headers(r, d);
+        return;
+    }
+    scan_table(r->headers_out, d, 1, &in_out);
+    scan_table(r->err_headers_out, d, 1, &in_err);
+    if (in_out.foreign || in_err.foreign || in_out.own + in_err.own != d->sent) {
+        preflight_write_headers(r, d);
+        return;
+    }
+    add_vary(r, d, in_out.vary | in_err.vary);
+}
+
+int preflight_fixups(request_rec *r)
+{
+    preflight_decision *d = preflight_decision_for(r, 1);
+
+    if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
+        preflight_write_headers(r, d);
+    }
+    return DECLINED;
+}
+
+static void add_filter(request_rec *r, int create)
+{
+    preflight_decision *d = preflight_decision_for(r, create);
+
+    /* ReportOnly: decided (PREFLIGHT is set for the log), nothing applied */
+    if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
+        ap_add_output_filter_handle(preflight_filter_handle, d, r, r->connection);
+    }
+}
+
+void preflight_insert_filter(request_rec *r)
+{
+    /* Only where fixups decided: a response replayed by mod_cache's quick
+     * handler already carries what was decided when it was stored. */
+    add_filter(r, 0);
+}
+
+void preflight_insert_error_filter(request_rec *r)
+{
+    /* Errors can come before fixups (401 from authentication): decide now. */
+    add_filter(r, 1);
+}
+
+static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    enforce_headers(f->r, f->ctx);
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* CONTENT_SET: before the header filter, and before CACHE_SAVE so a cached
+ * copy keeps the module's headers. */
+void preflight_register_filter(void)
+{
+    preflight_filter_handle =
+        ap_register_output_filter(PREFLIGHT_FILTER, preflight_out_filter, NULL,
+                                  AP_FTYPE_CONTENT_SET);
+}
