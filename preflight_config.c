@@ -215,9 +215,65 @@ static const char *public_suffix_refusal(apr_pool_t *p, const char *norm)
     return NULL;
 }
 
-/* One handler for the four list directives (cmd->info: its list_directive). All
- * lines of a directive in one section form one list; it either replaces the
- * inherited list or, when every item starts with + or -, edits it. */
+/* A section lists plainly or edits with +/-, on all its lines: the items
+ * of this line are counted as edits in *editing. NULL when they agree. */
+static const char *mixed_edits_refusal(cmd_parms *cmd, const preflight_list *prev,
+                                       int argc, char *const argv[], int *editing)
+{
+    int i, edits_first;
+
+    for (*editing = 0, i = 0; i < argc; i++) {
+        *editing += is_edit(argv[i]);
+    }
+    if (!(*editing && *editing != argc)
+        && !(prev && (prev->edits != NULL) != (*editing > 0))) {
+        return NULL;
+    }
+    /* name the first item that breaks the section's way of listing */
+    edits_first = prev ? prev->edits != NULL : is_edit(argv[0]);
+    for (i = 0; i < argc - 1 && is_edit(argv[i]) == edits_first; i++)
+        ;
+    return apr_psprintf(cmd->pool, "%s '%s': either every item of a section "
+                        "starts with + or -, or none does", cmd->cmd->name,
+                        argv[i]);
+}
+
+/* One item of a line (arg as written, item without its +/-): NULL and the
+ * normalized item in *norm, or why it is refused. */
+static const char *item_refusal(cmd_parms *cmd, preflight_list_kind kind,
+                                const preflight_list *prev, int argc,
+                                int editing, int any, const char *arg,
+                                const char *item, const char **norm)
+{
+    const char *name = cmd->cmd->name, *why;
+    int origins = kind == PREFLIGHT_LIST_ORIGINS;
+
+    *norm = item;
+    if (!strcmp(item, "*")) {
+        if (origins && (editing || argc > 1 || (prev && prev->items->nelts))) {
+            return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
+                                "with other origins or edited; it already "
+                                "allows every origin", name, arg);
+        }
+        return NULL;
+    }
+    if (!*item) {
+        return apr_psprintf(cmd->pool, "%s '%s': an empty item", name, arg);
+    }
+    if ((why = preflight_item_check(cmd->pool, kind, item, norm))
+        || (origins && (why = public_suffix_refusal(cmd->temp_pool, *norm)))) {
+        return apr_psprintf(cmd->pool, "%s '%s': %s", name, item, why);
+    }
+    if (origins && any) {
+        return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
+                            "with other origins", name, item);
+    }
+    return NULL;
+}
+
+/* One handler for the four list directives (cmd->info: its list_directive).
+ * All lines of a directive in one section form one list; it either replaces
+ * the inherited list or, when every item starts with + or -, edits it. */
 static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
                                   char *const argv[])
 {
@@ -226,27 +282,17 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     preflight_list_kind kind = ld->kind;
     preflight_list **slot = list_slot(conf, ld);
     const preflight_list *prev = *slot;
-    const char *name = cmd->cmd->name;
     apr_array_header_t *items, *edits;
-    const char *why_any;
-    int any, editing = 0, i;
+    const char *why;
+    int any, editing, i;
 
     if (argc == 0) {
-        return apr_psprintf(cmd->pool, "%s needs at least one item", name);
+        return apr_psprintf(cmd->pool, "%s needs at least one item",
+                            cmd->cmd->name);
     }
-    for (i = 0; i < argc; i++) {
-        editing += is_edit(argv[i]);
+    if ((why = mixed_edits_refusal(cmd, prev, argc, argv, &editing))) {
+        return why;
     }
-    if ((editing && editing != argc) || (prev && (prev->edits != NULL) != (editing > 0))) {
-        /* name the first item that breaks the section's way of listing */
-        int edits_first = prev ? prev->edits != NULL : is_edit(argv[0]);
-        for (i = 0; i < argc - 1 && is_edit(argv[i]) == edits_first; i++)
-            ;
-        return apr_psprintf(cmd->pool, "%s '%s': either every item of a "
-                            "section starts with + or -, or none does",
-                            name, argv[i]);
-    }
-
     items = apr_array_make(cmd->pool, argc, sizeof(const char *));
     edits = prev && prev->edits
             ? apr_array_copy(cmd->pool, prev->edits)
@@ -254,34 +300,15 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     any = prev && !prev->edits && prev->any;
     if (kind == PREFLIGHT_LIST_ORIGINS && any) {
         return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined with "
-                            "other origins", name, argv[0]);
+                            "other origins", cmd->cmd->name, argv[0]);
     }
-
     for (i = 0; i < argc; i++) {
-        const char *item = editing ? argv[i] + 1 : argv[i];
-        const char *why, *norm = item;
+        const char *item = editing ? argv[i] + 1 : argv[i], *norm;
 
-        if (!strcmp(item, "*")) {
-            if (kind == PREFLIGHT_LIST_ORIGINS
-                && (editing || argc > 1 || (prev && prev->items->nelts))) {
-                return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
-                                    "with other origins or edited; it already "
-                                    "allows every origin", name, argv[i]);
-            }
+        if ((why = item_refusal(cmd, kind, prev, argc, editing, any, argv[i],
+                                item, &norm))) {
+            return why;
         }
-        else if (!*item) {
-            return apr_psprintf(cmd->pool, "%s '%s': an empty item", name, argv[i]);
-        }
-        else if ((why = preflight_item_check(cmd->pool, kind, item, &norm))
-                 || (kind == PREFLIGHT_LIST_ORIGINS
-                     && (why = public_suffix_refusal(cmd->temp_pool, norm)))) {
-            return apr_psprintf(cmd->pool, "%s '%s': %s", name, item, why);
-        }
-        else if (kind == PREFLIGHT_LIST_ORIGINS && any) {
-            return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined "
-                                "with other origins", name, item);
-        }
-
         if (editing) {
             preflight_edit *e = apr_array_push(edits);
             e->op = argv[i][0];
@@ -295,8 +322,8 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
         }
     }
     if (kind == PREFLIGHT_LIST_ORIGINS && any
-        && (why_any = tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
-        return why_any;
+        && (why = tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
+        return why;
     }
 
     if (editing) {

@@ -5,8 +5,9 @@
 # through mod_preflight with memcheck watching every read, write and jump.
 #
 # Fails when the suite does not pass, when memcheck reports any error whose
-# stack (or allocation/origin stack) names mod_preflight.c,
-# preflight_policy.c or mod_preflight.so, when any traced process dies of a
+# stack (or allocation/origin stack) names one of the module's source files
+# (the Makefile's SOURCES and HEADERS) or mod_preflight.so, when any traced
+# process dies of a
 # signal other than the SIGTERM that stops it, or when valgrind could not
 # write a log. Errors elsewhere (httpd, APR, perl) are counted and listed but
 # do not fail the run: they are not ours to fix.
@@ -102,9 +103,10 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 chmod 755 "$W"
+MODULE_FILES=$(make -s -C "$SRC" print-sources)
 tar -C "$SRC" --exclude=./t/logs --exclude=./t/state --exclude='*.o' \
     --exclude='*.lo' --exclude='*.slo' --exclude='*.la' --exclude=./.libs \
-    -cf - Makefile mod_preflight.c preflight_policy.c preflight_policy.h tools t \
+    -cf - Makefile $MODULE_FILES tools t \
     | tar -C "$W" -xf -
 cd "$W"
 make -s APXS="$APXS" all > build.log 2>&1 || { cat build.log; fail "the module did not build"; }
@@ -234,8 +236,10 @@ fi
 # --show-error-list=yes repeats every context at exit with its count; a
 # process that never exited under valgrind (a fork that exec'd a CGI) has
 # only the contexts printed as they happened, counted once each.
-perl -e '
+MODULE_FILES="$MODULE_FILES" perl -e '
     my $main = shift;
+    my $ours = join "|", "mod_preflight\\.so",
+        map { quotemeta } split " ", $ENV{MODULE_FILES};
     my ($errors, $contexts, $mine, $procs, $crashes, $problems) = (0) x 6;
     my (@mine, %other);
     for my $f (@ARGV) {
@@ -274,7 +278,7 @@ perl -e '
             my ($n, $e) = @$c;
             $errors += $n;
             $contexts++;
-            if ($e =~ /mod_preflight\.(?:c|so)|preflight_policy\.c/) {
+            if ($e =~ /(?:^|[\s(\/])(?:$ours)\b/) {
                 $mine += $n;
                 push @mine, "pid $pid, $n time(s):\n$e";
             }
