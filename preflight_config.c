@@ -579,17 +579,20 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
 
 static int sets_nothing(const preflight_dir_conf *c)
 {
-    return c->engine == PREFLIGHT_ENGINE_UNSET && !c->origins && !c->methods
-           && !c->headers && !c->expose && c->credentials == PREFLIGHT_FLAG_UNSET
-           && c->max_age == PREFLIGHT_MAX_AGE_UNSET
-           && c->private_network == PREFLIGHT_FLAG_UNSET && !c->success_status
-           && c->passthrough == PREFLIGHT_FLAG_UNSET;
+    return !c->engine && !c->origins && !c->methods && !c->headers
+           && !c->expose && !c->credentials
+           && c->max_age == PREFLIGHT_MAX_AGE_UNSET && !c->private_network
+           && !c->success_status && !c->passthrough;
 }
+
+/* The engine, the flags and the status are 0 when unset. */
+#define INHERITED(field) (add->field ? add->field : base->field)
 
 void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     preflight_dir_conf *base = basev, *add = addv;
     preflight_dir_conf *conf;
+    int own_max_age = add->max_age != PREFLIGHT_MAX_AGE_UNSET;
 
     /* Most sections a request passes through say nothing about CORS, and
      * httpd merges per request: share instead of copying. */
@@ -599,30 +602,18 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     if (sets_nothing(base)) {
         return add;
     }
-    conf = apr_palloc(p, sizeof(*conf));
-
-    conf->engine = add->engine != PREFLIGHT_ENGINE_UNSET ? add->engine : base->engine;
+    conf = apr_pcalloc(p, sizeof(*conf));
+    conf->engine = INHERITED(engine);
     conf->origins = merge_list(p, PREFLIGHT_LIST_ORIGINS, base->origins, add->origins);
     conf->methods = merge_list(p, PREFLIGHT_LIST_METHODS, base->methods, add->methods);
     conf->headers = merge_list(p, PREFLIGHT_LIST_HEADERS, base->headers, add->headers);
     conf->expose = merge_list(p, PREFLIGHT_LIST_EXPOSE, base->expose, add->expose);
-    conf->credentials = add->credentials != PREFLIGHT_FLAG_UNSET
-                        ? add->credentials : base->credentials;
-    if (add->max_age != PREFLIGHT_MAX_AGE_UNSET) {
-        conf->max_age = add->max_age;
-        conf->max_age_value = add->max_age_value;
-    }
-    else {
-        conf->max_age = base->max_age;
-        conf->max_age_value = base->max_age_value;
-    }
-    conf->private_network = add->private_network != PREFLIGHT_FLAG_UNSET
-                            ? add->private_network : base->private_network;
-    conf->success_status = add->success_status ? add->success_status
-                                               : base->success_status;
-    conf->passthrough = add->passthrough != PREFLIGHT_FLAG_UNSET
-                        ? add->passthrough : base->passthrough;
-    memset(conf->src, 0, sizeof(conf->src));
+    conf->credentials = INHERITED(credentials);
+    conf->max_age = own_max_age ? add->max_age : base->max_age;
+    conf->max_age_value = own_max_age ? add->max_age_value : base->max_age_value;
+    conf->private_network = INHERITED(private_network);
+    conf->success_status = INHERITED(success_status);
+    conf->passthrough = INHERITED(passthrough);
     conf->merged_base = base;
     conf->merged_add = add;
     return conf;
