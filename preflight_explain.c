@@ -197,7 +197,7 @@ static const apr_array_header_t *sources_of(apr_pool_t *p,
                                             preflight_directive which)
 {
     const apr_array_header_t *from_add, *from_base;
-    const preflight_list *l = NULL;
+    const preflight_list *l;
 
     if (!c->merged_add) {
         return c->src[which] ? lines_of(p, c->src[which]) : NULL;
