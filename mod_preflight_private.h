@@ -121,8 +121,8 @@ typedef enum {
 } preflight_request_kind;
 
 /** The module's Access-Control-* response headers, in the order it sends
- *  them. Adding one: a name here, its text in preflight_header_names, and
- *  the decision that sets it. */
+ *  them. Adding one: a name here, its text in preflight_header_names
+ *  (preflight_headers.c), and the decision that sets it. */
 typedef enum {
     PF_HDR_ALLOW_ORIGIN,
     PF_HDR_ALLOW_CREDENTIALS,
@@ -134,7 +134,10 @@ typedef enum {
     PF_HDR_COUNT                /**< how many there are */
 } preflight_header;
 
-extern const char * const preflight_header_names[PF_HDR_COUNT];
+/** Room for each name and its NUL (the longest has 36 characters). */
+#define PF_HDR_NAME_SIZE 48
+
+extern const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE];
 
 /** What the module decided for one request, and the headers it sends.
  *  Lives in r->request_config of the request that decided. */
@@ -164,13 +167,25 @@ void *preflight_merge_server_config(apr_pool_t *p, void *basev, void *addv);
 void preflight_load_public_suffixes(apr_pool_t *pconf);
 void preflight_log_config_warnings(server_rec *s);
 const preflight_server_conf *preflight_server_config(const server_rec *s);
-const preflight_dir_conf *preflight_dir_config(const ap_conf_vector_t *v);
 /** The list a list directive sets, or NULL for another directive. */
 const preflight_list *preflight_list_of(const preflight_dir_conf *conf,
                                         preflight_directive which);
 
+/* Inline: every request asks, in or out of scope, several times. */
+static APR_INLINE const preflight_dir_conf *preflight_dir_config(
+    const ap_conf_vector_t *v)
+{
+    return ap_get_module_config(v, &preflight_module);
+}
+
+/** In scope: the module decides (On or ReportOnly). */
+static APR_INLINE int preflight_in_scope(const preflight_dir_conf *conf)
+{
+    return conf->engine == PREFLIGHT_ENGINE_ON
+           || conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY;
+}
+
 /* preflight_decide.c */
-int preflight_in_scope(const preflight_dir_conf *conf);
 preflight_decision *preflight_decide(request_rec *r,
                                      const preflight_dir_conf *conf,
                                      int for_explain);

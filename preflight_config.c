@@ -683,11 +683,6 @@ const preflight_server_conf *preflight_server_config(const server_rec *s)
     return server_conf(s);
 }
 
-const preflight_dir_conf *preflight_dir_config(const ap_conf_vector_t *v)
-{
-    return ap_get_module_config(v, &preflight_module);
-}
-
 const command_rec preflight_cmds[] = {
     AP_INIT_TAKE1("PreflightEngine", set_engine, NULL, OR_FILEINFO,
                   "On to apply the CORS policy here, ReportOnly to decide and "

@@ -35,13 +35,6 @@ static const char * const vary_origin_method_headers[] = {
     NULL
 };
 
-/* In scope: the module decides (On or ReportOnly). */
-int preflight_in_scope(const preflight_dir_conf *conf)
-{
-    return conf->engine == PREFLIGHT_ENGINE_ON
-           || conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY;
-}
-
 static const preflight_dir_conf *in_scope(const request_rec *r)
 {
     const preflight_dir_conf *conf = preflight_dir_config(r->per_dir_config);

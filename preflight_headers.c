@@ -23,7 +23,9 @@
 #include "mod_preflight_private.h"
 
 APLOG_USE_MODULE(preflight);
-const char * const preflight_header_names[PF_HDR_COUNT] = {
+/* One block of text (a two-dimensional array), so that is_cors_key can
+ * tell the module's own keys by address alone. */
+const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE] = {
     "Access-Control-Allow-Origin",
     "Access-Control-Allow-Credentials",
     "Access-Control-Allow-Methods",
@@ -37,6 +39,47 @@ const char * const preflight_header_names[PF_HDR_COUNT] = {
  * spares every request a lookup of the filter by name. */
 static ap_filter_rec_t *preflight_filter_handle;
 
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Are the first len bytes of a and b the same but for ASCII case? b holds at
+ * least len bytes, so a shorter a stops the loop at its NUL. Written out
+ * rather than strncasecmp: the comparisons here are short and run for
+ * every header of every response in scope, and glibc's vector version pays
+ * a slow path whenever one of the strings lies near the end of a page,
+ * which for a string literal depends on where the linker put it. */
+static int ascii_case_equal(const char *a, const char *b, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (a[i] != b[i] && ascii_lower(a[i]) != ascii_lower(b[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Every response in scope passes each key of both tables through this, so
+ * it is made cheap in two ways. The first byte, folded to lower case, rules
+ * out nearly every other key. And the module's own entries are known by
+ * the key's address: apr_table_addn/setn keep the pointer they are given,
+ * which for the module is always within preflight_header_names, so for them
+ * no byte is compared. */
+static APR_INLINE int is_cors_key(const char *key)
+{
+    if ((key[0] | 0x20) != 'a') {
+        return 0;
+    }
+    if ((apr_uintptr_t)key - (apr_uintptr_t)preflight_header_names
+        < sizeof(preflight_header_names)) {
+        return 1;
+    }
+    return ascii_case_equal(key, "Access-Control-", 15);
+}
+
 /* Response headers a script may read without being exposed (Fetch). */
 static const char * const safelisted_response_headers[] = {
     "cache-control", "content-language", "content-length", "content-type",
@@ -47,7 +90,7 @@ static int is_safelisted_or_owned(const char *name)
 {
     int i;
 
-    if (!strncasecmp(name, "Access-Control-", 15) || !strcasecmp(name, "Set-Cookie")) {
+    if (is_cors_key(name) || !strcasecmp(name, "Set-Cookie")) {
         return 1;
     }
     for (i = 0; safelisted_response_headers[i]; i++) {
@@ -117,19 +160,11 @@ static int value_has_token(const char *value, const char *token)
         }
         for (start = p; *p && *p != ',' && *p != ' ' && *p != '\t'; p++)
             ;
-        if ((apr_size_t)(p - start) == len && !strncasecmp(start, token, len)) {
+        if ((apr_size_t)(p - start) == len && ascii_case_equal(start, token, len)) {
             return 1;
         }
     }
     return 0;
-}
-
-/* Every response in scope passes each key of both tables through this:
- * the first byte, folded to lower case, rules out nearly every key before
- * strncasecmp is called. */
-static int is_cors_key(const char *key)
-{
-    return (key[0] | 0x20) == 'a' && !strncasecmp(key, "Access-Control-", 15);
 }
 
 /* The module's own values are known by address, not by text: it writes
