@@ -239,6 +239,7 @@ sub wait_httpd {
 # Returns true when it is gone without the KILL (or nothing ran).
 sub stop_httpd {
     my ($h, %o) = @_;
+    local $?;    # reaping the child must not change an END block's exit status
     $h = { pidfile => $h } unless ref $h;
     my $child = $h->{child};
     my $pid = alive($h->{pid}, $child) ? $h->{pid} : read_pid($h->{pidfile});
