@@ -299,7 +299,7 @@ sub main {
     $cmd //= '';
     if ($cmd eq 'free-port') {
         my $n = $args[0] // 1;
-        print free_port(), "\n" for 1 .. $n;
+        print map { free_port . "\n" } 1 .. $n;
     }
     elsif ($cmd eq 'start') {
         my ($o, $conf, $root, $pidfile, $port) = options(\@args,
