@@ -259,6 +259,8 @@ sub stop_httpd {
         $end = time + 10;
         sleep 0.05 while alive($pid, $child) && time < $end;
     }
+    # A zombie whose threads still exit is not reaped by alive()'s WNOHANG.
+    waitpid($child, 0) if $child && $pid == $child && !alive($pid, $child);
     # A killed httpd leaves its pid file behind.
     unlink $h->{pidfile} if defined $h->{pidfile} && (read_pid($h->{pidfile}) // 0) == $pid;
     $h->{stopped} = $pid;
