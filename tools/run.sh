@@ -21,6 +21,7 @@ esac
 stop
 mkdir -p "$ROOT"
 chmod -R a+rX conf
+# shellcheck disable=SC2046 # three ports, one a word
 set -- $(free_port 3)
 API=$1 PAGE=$2 OTHER=$3
 sed -e "s|@ROOT@|$ROOT|g" -e "s|@SRC@|$SRC|g" \

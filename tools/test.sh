@@ -26,22 +26,31 @@ done
 : "${FUZZ_SECONDS:=60}" "${LOAD_SECONDS:=20}"
 mkdir -p build
 
-title_unit="unit tests (preflight_policy.c, ASan + UBSan)"
-title_suite="Apache::Test suite"
-title_browser="browser (headless Chromium)"
-title_deb="Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)"
-title_fuzz="fuzzing (libFuzzer, ASan + UBSan, $FUZZ_SECONDS s per harness)"
-title_valgrind="the Apache::Test suite again, against httpd -X under valgrind memcheck"
-title_load="load and graceful restart (wrk, event MPM, $LOAD_SECONDS s)"
+# title STAGE: its heading.
+title() {
+    case $1 in
+    unit) echo "unit tests (preflight_policy.c, ASan + UBSan)" ;;
+    suite) echo "Apache::Test suite" ;;
+    browser) echo "browser (headless Chromium)" ;;
+    deb) echo "Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)" ;;
+    fuzz) echo "fuzzing (libFuzzer, ASan + UBSan, $FUZZ_SECONDS s per harness)" ;;
+    valgrind) echo "the Apache::Test suite again, against httpd -X under valgrind memcheck" ;;
+    load) echo "load and graceful restart (wrk, event MPM, $LOAD_SECONDS s)" ;;
+    esac
+}
 
-# The lines of a stage's log worth showing when it passes.
-show_unit='^$'
-show_suite='^(t/|Files=|Result:)'
-show_browser='^(not ok|browser:)'
-show_deb='^(not ok|deb:|# NOTE)'
-show_fuzz='^fuzz'
-show_valgrind='^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind:)'
-show_load='^(load|graceful|self-test):'
+# shown STAGE: the lines of its log worth showing when it passes.
+shown() {
+    case $1 in
+    unit) echo '^$' ;;
+    suite) echo '^(t/|Files=|Result:)' ;;
+    browser) echo '^(not ok|browser:)' ;;
+    deb) echo '^(not ok|deb:|# NOTE)' ;;
+    fuzz) echo '^fuzz' ;;
+    valgrind) echo '^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind:)' ;;
+    load) echo '^(load|graceful|self-test):' ;;
+    esac
+}
 
 run_unit() { ./build/test_policy; }
 run_suite() { sh tools/suite.sh; }
@@ -59,7 +68,7 @@ failed_stages=""
 stage() {
     name=$1
     log=build/$name.log
-    eval "echo \"== \$title_$name\""
+    echo "== $(title "$name")"
     rc=0
     "run_$name" > "$log" 2>&1 || rc=$?
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
@@ -69,7 +78,7 @@ stage() {
         f=${line#* passed, }; f=${f%% failed}
     fi
     if [ "$rc" = 0 ] && [ -n "$line" ] && [ "$f" = 0 ] && [ "$p" -gt 0 ]; then
-        eval "grep -E \"\$show_$name\" \"\$log\"" || true
+        grep -E "$(shown "$name")" "$log" || true
         echo "$name: $p passed, $f failed"
     else
         tail -60 "$log"
@@ -91,7 +100,7 @@ done
 if [ -n "$failed_stages" ]; then
     echo "tools/test.sh: failed stages:$failed_stages"
 else
-    echo "tools/test.sh: every stage passed:" $STAGES
+    echo "tools/test.sh: every stage passed: $STAGES"
 fi
 echo "$total_passed passed, $total_failed failed"
 [ -z "$failed_stages" ]
