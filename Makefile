@@ -1,11 +1,15 @@
 # mod_preflight — build with apxs, test with Apache::Test.
 #
-#   make          build .libs/mod_preflight.so
+#   make          build .libs/mod_preflight.so (nothing else: no packages
+#                 installed; the targets below that run things install the
+#                 Debian packages they miss, tools/deps.sh)
 #   make install  install it with apxs into httpd's module directory
 #   make deb      build the Debian package libapache2-mod-preflight into
 #                 build/deb/ (dpkg-buildpackage, debhelper, dh_apache2)
 #   make run      start a private httpd on 127.0.0.1 with conf/example.conf.in
 #   make stop     stop that httpd
+#   make check    the quick tests: unit tests of the pure parts and the
+#                 Apache::Test suite against a real httpd it starts
 #   make test     every test: unit tests of the pure parts, the Apache::Test
 #                 suite against a real httpd it starts, headless Chromium,
 #                 the Debian package, fuzzing, valgrind, load and graceful
@@ -23,9 +27,9 @@ SOURCES = mod_preflight.c preflight_config.c preflight_decide.c preflight_header
           preflight_explain.c preflight_policy.c preflight_json.c
 HEADERS = mod_preflight_private.h preflight_policy.h preflight_json.h
 
-.PHONY: all deps install deb run stop test unit fuzz soak valgrind bench clean print-sources
+.PHONY: all deps install deb run stop check test unit fuzz soak valgrind bench clean print-sources
 
-all: deps $(MODULE)
+all: $(MODULE)
 
 deps:
 	@sh tools/deps.sh
@@ -41,10 +45,10 @@ print-sources:
 install: all
 	$(APXS) -i -n preflight mod_preflight.la
 
-deb:
+deb: deps
 	@sh tools/deb.sh build
 
-run: all
+run: deps all
 	@sh tools/run.sh start
 
 stop:
@@ -64,17 +68,20 @@ build/test_policy: $(UNIT_SOURCES) t/unit/unit.h $(PURE_SOURCES) preflight_polic
 unit: deps build/test_policy
 	./build/test_policy
 
-test: all build/test_policy
+check: deps all build/test_policy
+	@sh tools/test.sh unit suite
+
+test: deps all build/test_policy
 	@sh tools/test.sh
 
 # Longer runs, outside make test.
-fuzz: all
+fuzz: deps all
 	sh tools/fuzz.sh $${FUZZ_SECONDS:-600}
 
-soak: all
+soak: deps all
 	sh tools/load.sh $${SOAK_SECONDS:-300}
 
-valgrind: all
+valgrind: deps all
 	sh tools/valgrind.sh
 
 build/bench/alloc_shim.so: bench/alloc_shim.c
@@ -86,7 +93,7 @@ build/bench/.libs/mod_pfbench.so: bench/mod_pfbench.c
 	cp bench/mod_pfbench.c build/bench/
 	cd build/bench && $(APXS) -c mod_pfbench.c
 
-bench: all
+bench: deps all
 	@sh tools/deps.sh valgrind wrk util-linux time
 	$(MAKE) build/bench/alloc_shim.so build/bench/.libs/mod_pfbench.so
 	perl bench/run.pl $(BENCH_ARGS)

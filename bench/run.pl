@@ -27,6 +27,8 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
+use lib dirname(__FILE__) . '/../t/lib';
+use PreflightServer qw(free_port start_httpd stop_httpd);
 
 my $quick = grep { $_ eq '--quick' } @ARGV;
 # --only=a,b: just these scenarios' instruction counts (profiling a change)
@@ -129,12 +131,6 @@ sub request_for {
 
 # ---- private servers
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  ReuseAddr => 1) or die "bind: $!";
-    return $s->sockport;
-}
-
 sub write_file {
     my ($path, $text) = @_;
     open my $fh, '>', $path or die "$path: $!";
@@ -151,7 +147,7 @@ sub setup_root {
     write_file("$root/htdocs/data.json",
                qq({"id":42,"name":"benchmark","items":["apple","pear","plum"],"ok":true,"n":1234567}\n));
     write_file("$root/htdocs/.htaccess", $s->{htaccess}) if $s->{htaccess};
-    my $port = free_port();
+    my $port = free_port;
     my $load = join '', map { $_ eq 'preflight'
         ? "LoadModule preflight_module $module\n"
         : "LoadModule ${_}_module $mods/mod_$_.so\n" } @{ $s->{mods} || [] };
@@ -208,22 +204,11 @@ EOF
     return ($root, $port);
 }
 
-sub wait_port {
-    my ($port, $seconds) = @_;
-    for (1 .. $seconds * 20) {
-        return 1 if IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port);
-        sleep 0.05;
-    }
-    die "nothing answered on 127.0.0.1:$port\n";
-}
-
-sub read_pid { open my $fh, '<', "$_[0]/httpd.pid" or return; my $p = <$fh>; chomp $p; $p }
-
-sub stop_pid {
-    my $pid = shift or return;
-    kill 'TERM', $pid;
-    for (1 .. 600) { return unless kill 0, $pid; sleep 0.05 }
-    warn "pid $pid did not stop\n";
+# A private server on ROOT's httpd.conf; %opt as start_httpd's.
+sub start_root {
+    my ($root, $port, %opt) = @_;
+    return start_httpd(httpd => $httpd, conf => "$root/httpd.conf", root => $root,
+                       pidfile => "$root/httpd.pid", port => $port, %opt);
 }
 
 # One keep-alive connection; N requests, each read to its end, with a fixed
@@ -291,16 +276,10 @@ sub callgrind_scenario {
     my $out = "$root/callgrind.out";
     # httpd -X drops to User nobody, and then writes the dumps.
     system('chown', 'nobody:nogroup', $root) == 0 or die "chown $root failed\n";
-    my $pid = fork // die;
-    if (!$pid) {
-        open STDOUT, '>', "$root/valgrind.log";
-        open STDERR, '>&', \*STDOUT;
-        exec 'valgrind', '--tool=callgrind', '--vgdb=no', "--callgrind-out-file=$out",
-             '--compress-strings=no', '--compress-pos=no',
-             $httpd, '-X', '-d', $root, '-f', "$root/httpd.conf";
-        die "exec valgrind: $!";
-    }
-    wait_port($port, 120);
+    my $server = start_root($root, $port, foreground => 1, timeout => 120,
+        output => "$root/valgrind.log",
+        prefix => ['valgrind', '--tool=callgrind', '--vgdb=no', "--callgrind-out-file=$out",
+                   '--compress-strings=no', '--compress-pos=no']);
     # Warm-up, then a first dump that takes startup and warm-up away: every
     # dump starts the counters from zero again.
     drive($port, request_for($s, $_), 20) for @workloads;
@@ -325,8 +304,7 @@ sub callgrind_scenario {
             push @{ $r{$w}{mine} }, ($phase{$n2}[1] - $phase{$n1}[1]) / $d;
         }
     }
-    kill 'KILL', $pid;          # every dump is written; no need for a clean exit
-    waitpid $pid, 0;
+    stop_httpd($server, signal => 'KILL');   # every dump is written; no need for a clean exit
     return \%r;
 }
 
@@ -342,20 +320,13 @@ sub alloc_scenario {
             my $file = "$root/alloc.out";
             local $ENV{LD_PRELOAD} = $shim;
             local $ENV{PF_ALLOC_OUT} = $file;
-            my $pid = fork // die;
-            if (!$pid) {
-                open STDOUT, '>', '/dev/null';
-                exec $httpd, '-X', '-d', $root, '-f', "$root/httpd.conf";
-                die;
-            }
-            wait_port($port, 30);
+            my $server = start_root($root, $port, foreground => 1);
             drive($port, request_for($s, $w), $n);
             sleep 0.2;
             open my $fh, '<', $file or die "no allocation report for $s->{name}\n";
             my @v = split ' ', (<$fh> // '0 0');
             $at{$n} = $v[0];
-            kill 'KILL', $pid;
-            waitpid $pid, 0;
+            stop_httpd($server, signal => 'KILL');
         }
         $bytes{$w} = ($at{$N2} - $at{$N1}) / ($N2 - $N1);
     }
@@ -367,11 +338,7 @@ sub alloc_scenario {
 sub start_server {
     my ($s, $tag, $cpu) = @_;
     my ($root, $port) = setup_root($s, $tag);
-    system('taskset', '-c', $cpu, $httpd, '-d', $root, '-f', "$root/httpd.conf", '-k', 'start') == 0
-        or die "$s->{name}: httpd did not start\n";
-    wait_port($port, 30);
-    for (1 .. 100) { last if read_pid($root); sleep 0.05 }
-    return { root => $root, port => $port, pid => read_pid($root) };
+    return start_root($root, $port, prefix => ['taskset', '-c', $cpu]);
 }
 
 sub wrk_script {
@@ -615,7 +582,7 @@ table('Resident memory of the preflight server (all processes)',
 verdict($rss_after - $rss_warm <= 2048,
         sprintf('no resident memory growth over %d requests beyond noise (%+.1f MB, bound 2 MB)',
                 $done, ($rss_after - $rss_warm) / 1024));
-stop_pid($_->{pid}) for values %srv;
+stop_httpd($_, timeout => 30) for values %srv;
 
 print STDERR "configuration cost\n";
 my %cfg = map { $_ => config_cost($_) } (10, 1000, 10000);

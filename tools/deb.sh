@@ -17,6 +17,7 @@
 set -e
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
+. tools/server.sh
 OUT=$SRC/build/deb
 PKG=libapache2-mod-preflight
 MODDIR=/usr/lib/apache2/modules
@@ -58,11 +59,6 @@ inputs() {
 
 stale() {
     [ -z "$(the_deb)" ] || [ "$(inputs)" != "$(cat "$OUT/inputs" 2>/dev/null)" ]
-}
-
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
 }
 
 # What check compares before and after: every file of the system's apache2
@@ -128,20 +124,16 @@ modules() {  # modules yes|no: apache2ctl -M lists preflight_module, or not
     fi
 }
 # "apache2ctl -k start" goes straight to httpd: only "apache2ctl start"
-# hands over to systemd. The server listens on 127.0.0.1 only.
+# hands over to systemd. The server listens on 127.0.0.1 only. Started by
+# Debian's script, since its envvars are what is checked; waited for and
+# stopped by the pid file like every private server here.
 start_server() {
     apache2ctl -k start || return 1
-    i=0
-    while [ ! -s "$T/run/apache2.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    [ -s "$T/run/apache2.pid" ]
+    httpd_wait "$T/run/apache2.pid" "$port" --error-log="$T/log/error.log"
 }
 stop_server() {
     [ -s "$T/run/apache2.pid" ] || return 1
-    pid=$(cat "$T/run/apache2.pid")
-    kill "$pid"
-    i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    ! kill -0 "$pid" 2>/dev/null
+    httpd_stop "$T/run/apache2.pid" --timeout=10
 }
 preflight() {
     curl -sS -o /dev/null -D "$T/preflight.headers" -X OPTIONS \
@@ -262,7 +254,7 @@ EOF
 # rewritten instead, and the check says so.
 inner() {
     T=$PF_DEB_TMP
-    trap '[ -s "$T/run/apache2.pid" ] && kill "$(cat "$T/run/apache2.pid")" 2>/dev/null; true' EXIT
+    trap 'httpd_stop "$T/run/apache2.pid" >/dev/null 2>&1; true' EXIT
     contents_checks "$(the_deb)"
     if [ "$PF_DEB_MODE" = namespace ] &&
        ! mount -t overlay overlay -o "lowerdir=$T/root$MODDIR:$MODDIR" "$MODDIR" >> "$T/checks.log" 2>&1; then

@@ -15,6 +15,8 @@
 # Exit status: 0 when both ran without a crash, a sanitizer report, a leak,
 # a hang or a violated property; 1 otherwise, with the failing input saved
 # under build/fuzz/artifacts/ and the command that replays it; 2 on bad usage.
+# The last line counts the harnesses: "N passed, M failed", one passed for
+# each that ran its time to the end with none of those.
 set -e
 cd "$(dirname "$0")/.."
 
@@ -131,6 +133,7 @@ rc_headers=0
 wait $pid_headers || rc_headers=$?
 trap - INT TERM HUP
 
+passed=0
 failed=0
 peak=0
 summary=""
@@ -166,12 +169,15 @@ for name in origin headers; do
     seeds=$(find "t/fuzz/corpus/$name" -type f | wc -l)
     printf 'fuzz %-8s %s execs in %s s (%s exec/s), corpus %s seeds -> %s, coverage %s, peak RSS %s MB\n' \
         "$name:" "$runs" "$took" "$rate" "$seeds" "$corpus" "$cov" "$rss"
+    passed=$((passed + 1))
     if [ "${rss:-0}" -gt "$peak" ]; then peak=$rss; fi
     summary="$summary${summary:+, }$name $runs execs in $took s"
 done
 
 if [ "$failed" -gt 0 ]; then
     echo "fuzz: $failed of 2 harnesses failed (inputs in $out/artifacts/)" >&2
+    echo "$passed passed, $failed failed"
     exit 1
 fi
 echo "fuzz: $summary, 0 crashes, peak RSS $peak MB, $(( $(date +%s) - start )) s in all"
+echo "$passed passed, $failed failed"

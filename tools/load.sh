@@ -17,7 +17,8 @@
 #      really happened.
 # Env: LOAD_CONNECTIONS (default 16), LOAD_WARMUP, LOAD_GRACEFUL_SECONDS,
 # LOAD_KEEP=1 keeps the temp ServerRoot, HTTPD (default /usr/sbin/apache2).
-# Exit status 0 only when every check passed. The last line is the summary.
+# Exit status 0 only when every check passed. The last line counts the
+# checks: "N passed, M failed" (the run stops at the first failed one).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 set -e
 cd "$(dirname "$0")/.."
@@ -29,8 +30,13 @@ WARMUP=${LOAD_WARMUP:-5}
 GRACE=${LOAD_GRACEFUL_SECONDS:-10}
 CONNS=${LOAD_CONNECTIONS:-16}
 
+passed=0
+failed=0
+# passes: one more check held.
+passes() { passed=$((passed + 1)); }
 fail() {
     echo "load: FAIL: $*" >&2
+    failed=$((failed + 1))
     exit 1
 }
 
@@ -45,6 +51,7 @@ done
 [ -f "$MODULE" ] || fail "$MODULE is missing: build it first (make)"
 
 sh tools/deps.sh apache2 wrk || fail "missing Debian packages"
+. tools/server.sh
 
 ROOT=$(mktemp -d /tmp/pf-load.XXXXXX)
 # httpd's children run as nobody and must read the htdocs.
@@ -53,23 +60,11 @@ PIDFILE=$ROOT/httpd.pid
 CONF=$ROOT/httpd.conf
 BG_PIDS=""
 
-stop_server() {
-    [ -f "$PIDFILE" ] || return 0
-    local pid i=0
-    pid=$(cat "$PIDFILE")
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid"
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -0 "$pid" 2>/dev/null && echo "load: httpd (pid $pid) did not stop" >&2
-    fi
-    rm -f "$PIDFILE"
-}
-
 cleanup() {
     local rc=$?
     for p in $BG_PIDS; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    stop_server
+    httpd_stop "$PIDFILE" >/dev/null || echo "load: httpd did not stop on SIGTERM" >&2
     if [ $rc -ne 0 ] && [ -f "$ROOT/error_log" ]; then
         echo "--- last lines of $ROOT/error_log" >&2
         tail -20 "$ROOT/error_log" >&2
@@ -79,15 +74,14 @@ cleanup() {
     else
         rm -rf "$ROOT"
     fi
+    # Stopped by something other than a failed check (an error, a signal):
+    # that is a failure too.
+    [ $rc = 0 ] || [ "$failed" -gt 0 ] || failed=1
+    echo "$passed passed, $failed failed"
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
-}
 
 # --- the private server --------------------------------------------------
 PORT=$(free_port)
@@ -111,7 +105,7 @@ sed -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" -e "s|@MODULE@|$MODULE|g" \
     tools/load.conf.in > "$CONF"
 "$HTTPD" -t -f "$CONF" -d "$ROOT" >/dev/null 2>"$ROOT/configtest.log" || {
     cat "$ROOT/configtest.log" >&2; fail "configuration test failed"; }
-"$HTTPD" -f "$CONF" -d "$ROOT" -k start || fail "httpd did not start"
+PARENT=$(httpd_start "$CONF" "$ROOT" "$PIDFILE" "$PORT" --httpd="$HTTPD") || fail "httpd did not start"
 
 # children PARENT: the pids whose parent is PARENT, from /proc/*/stat (the
 # fields after the last ')' are: state ppid ...).
@@ -143,12 +137,9 @@ parent_alive() {
 }
 
 i=0
-while [ ! -s "$PIDFILE" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$PIDFILE" ] || fail "httpd did not write $PIDFILE"
-PARENT=$(cat "$PIDFILE")
-i=0
 while [ "$(children "$PARENT" | wc -l)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(children "$PARENT" | wc -l)" -eq 4 ] || fail "httpd did not start its 4 children"
+passes
 kids_start=$(children "$PARENT")
 echo "load: httpd pid $PARENT on 127.0.0.1:$PORT, ServerRoot $ROOT"
 
@@ -185,6 +176,7 @@ check_wrk() {
     [ "$err" = 0 ] || { grep '^LOADCHECK' "$log" >&2; fail "$label: $err socket errors"; }
     [ "$mis" = 0 ] || fail "$label: $mis responses were not what the policy must answer"
     [ "$lost" = 0 ] || fail "$label: $lost requests were never answered"
+    passes
 }
 
 # No crashed child, and nothing worse than a warning, since LINE of the log.
@@ -192,6 +184,7 @@ check_error_log() { # FROM_LINE LABEL
     local bad
     bad=$(tail -n +"$1" "$ROOT/error_log" | grep -E 'exit signal|:(error|crit|alert|emerg)\]' || true)
     [ -z "$bad" ] || { echo "$bad" >&2; fail "$2: errors in the error log"; }
+    passes
 }
 log_lines() { wc -l < "$ROOT/error_log"; }
 
@@ -270,6 +263,7 @@ st_resp=$(field "$ROOT/selftest.log" responses)
 st_mis=$(field "$ROOT/selftest.log" mismatches)
 [ "$st_resp" -gt 0 ] && [ "$st_resp" = "$st_mis" ] ||
     fail "self-test: only $st_mis of $st_resp inverted expectations were reported"
+passes
 echo "self-test: $st_mis of $st_resp responses reported, as they must be"
 
 echo "== warm-up ($WARMUP s, $CONNS connections)"
@@ -311,6 +305,7 @@ check_error_log 1 "self-test, warm-up and load"
 [ "$kids_start" = "$kids_before" ] && [ "$kids_before" = "$kids_after" ] ||
     fail "httpd's children changed (a crash?): $(echo $kids_start) at start," \
          "$(echo $kids_before) after warm-up, $(echo $kids_after) after the run"
+passes
 
 grep '^RAWFAIL' "$ROOT/raw.log" || true
 raw_n=$(sed -n 's/^RAWCHECK responses=\([0-9]*\).*/\1/p' "$ROOT/raw.log")
@@ -318,6 +313,7 @@ raw_bad=$(sed -n 's/^RAWCHECK .* failures=\([0-9]*\).*/\1/p' "$ROOT/raw.log")
 [ -n "$raw_n" ] || { cat "$ROOT/raw.log" >&2; fail "raw check did not finish"; }
 [ "$raw_n" -gt 0 ] || fail "raw check made no request"
 [ "$raw_bad" = 0 ] || fail "raw check: $raw_bad of $raw_n responses were wrong"
+passes
 
 requests=$(field "$ROOT/load.log" requests)
 dur_us=$(field "$ROOT/load.log" duration_us)
@@ -343,9 +339,11 @@ echo "RSS of httpd (parent + $(echo "$kids_after" | wc -w) children): $(mb "$rss
      "(bound +$(mb "$bound_kb") MB: a leak above $per_req bytes/request fails)"
 [ "$grow_kb" -le "$bound_kb" ] ||
     fail "RSS grew by $(mb "$grow_kb") MB during the run (bound $(mb "$bound_kb") MB): a leak?"
+passes
 [ $((rss_peak - rss_before)) -le "$bound_kb" ] ||
     fail "RSS peaked $(mb $((rss_peak - rss_before))) MB above the warmed-up RSS during the run" \
          "(bound $(mb "$bound_kb") MB): a leak into a connection's memory?"
+passes
 
 echo "== graceful restart in the middle of a $GRACE s run"
 # Every request here has its own connection (Connection: close). With
@@ -362,7 +360,7 @@ run_wrk graceful "$GRACE" "$ROOT/graceful.log" &
 WRK_PID=$!
 BG_PIDS="$WRK_PID"
 sleep $((GRACE / 2))
-"$HTTPD" -k graceful -f "$CONF" -d "$ROOT"
+httpd_graceful "$PIDFILE"
 wait "$WRK_PID" || fail "graceful: wrk failed"
 BG_PIDS=""
 check_wrk "$ROOT/graceful.log" graceful
@@ -376,11 +374,15 @@ while [ $i -lt 100 ]; do
 done
 [ -z "$(comm -12 <(echo "$kids_old") <(echo "$kids_new"))" ] ||
     fail "graceful: children of the old generation still run: $(echo $kids_new)"
+passes
 [ -n "$kids_new" ] || fail "graceful: no children after the restart"
+passes
 tail -n +"$from" "$ROOT/error_log" | grep -q 'AH00493: SIGUSR1 received' ||
     fail "graceful: the error log shows no graceful restart (AH00493)"
+passes
 [ "$(grep -c 'resuming normal operations' "$ROOT/error_log")" -ge 2 ] ||
     fail "graceful: the new generation did not report 'resuming normal operations'"
+passes
 check_error_log "$from" graceful
 
 g_req=$(field "$ROOT/graceful.log" requests)
@@ -389,12 +391,15 @@ old_served=$(grep -cxFf <(echo "$kids_old") "$ROOT/graceful_log" || true)
 new_served=$(grep -cxFf <(echo "$kids_new") "$ROOT/graceful_log" || true)
 [ "$old_served" -gt 0 ] && [ "$new_served" -gt 0 ] ||
     fail "graceful: the old generation served $old_served requests and the new $new_served; both must"
+passes
 [ $((old_served + new_served)) -eq "$served" ] ||
     fail "graceful: $((served - old_served - new_served)) requests were served by unknown processes"
+passes
 # Every response wrk received was logged, and the server answered at most
 # one request per connection that wrk had not read yet when it stopped.
 [ "$served" -ge "$g_req" ] && [ "$served" -le $((g_req + CONNS)) ] ||
     fail "graceful: the server answered $served requests, wrk received $g_req"
+passes
 echo "graceful: $g_req requests received, $served answered (old generation $old_served," \
      "new $new_served), children $(echo $kids_old) -> $(echo $kids_new)"
 

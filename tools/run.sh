@@ -7,22 +7,11 @@ SRC=$(pwd)
 ROOT=$SRC/build/run
 HTTPD=${HTTPD:-/usr/sbin/apache2}
 
-stop() {
-    if [ -f "$ROOT/httpd.pid" ]; then
-        pid=$(cat "$ROOT/httpd.pid")
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid"
-            i=0
-            while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-            echo "stopped httpd (pid $pid)"
-        fi
-        rm -f "$ROOT/httpd.pid"
-    fi
-}
+. tools/server.sh
 
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
+stop() {
+    pid=$(httpd_stop "$ROOT/httpd.pid") || true
+    [ -z "$pid" ] || echo "stopped httpd (pid $pid)"
 }
 
 case "$1" in
@@ -32,22 +21,20 @@ esac
 stop
 mkdir -p "$ROOT"
 chmod -R a+rX conf
-API=$(free_port); PAGE=$(free_port); OTHER=$(free_port)
-while [ "$PAGE" = "$API" ]; do PAGE=$(free_port); done
-while [ "$OTHER" = "$API" ] || [ "$OTHER" = "$PAGE" ]; do OTHER=$(free_port); done
+# shellcheck disable=SC2046 # three ports, one a word
+set -- $(free_port 3)
+API=$1 PAGE=$2 OTHER=$3
 sed -e "s|@ROOT@|$ROOT|g" -e "s|@SRC@|$SRC|g" \
     -e "s|@MODULE@|$SRC/.libs/mod_preflight.so|g" \
     -e "s|@API_PORT@|$API|g" -e "s|@PAGE_PORT@|$PAGE|g" -e "s|@OTHER_PORT@|$OTHER|g" \
     conf/example.conf.in > "$ROOT/httpd.conf"
 "$HTTPD" -t -f "$ROOT/httpd.conf" -d "$ROOT"
-"$HTTPD" -f "$ROOT/httpd.conf" -d "$ROOT" -k start
-i=0
-while [ ! -s "$ROOT/httpd.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+PID=$(httpd_start "$ROOT/httpd.conf" "$ROOT" "$ROOT/httpd.pid" "$API" --httpd="$HTTPD")
 
 A=http://127.0.0.1:$API
 cat <<MSG
 
-mod_preflight example is running (pid $(cat "$ROOT/httpd.pid"), config $ROOT/httpd.conf)
+mod_preflight example is running (pid $PID, config $ROOT/httpd.conf)
 
   API origin            $A
   allowed page origin   http://127.0.0.1:$PAGE/?api=$A

@@ -1,80 +1,106 @@
 #!/bin/sh
-# make test: every stage in turn, each of which must pass and prove that it
-# ran. Apache::Test in particular exits 0 without testing anything when it
-# refuses to run, so its stage needs "Result: PASS" and a non-zero count.
-# The last line is the total: "N passed, 0 failed".
-set -e
-cd "$(dirname "$0")/.."
-HTTPD=${HTTPD:-/usr/sbin/apache2}
-APXS=${APXS:-apxs}
+# tools/test.sh [STAGE...]: the stages in turn, by default all of them (make
+# test); make check runs "unit suite". Stages:
+#   unit      unit tests of the pure parts (build/test_policy, ASan + UBSan)
+#   suite     the Apache::Test suite (tools/suite.sh)
+#   browser   headless Chromium (tools/browser.sh)
+#   deb       the Debian package (tools/deb.sh check)
+#   fuzz      libFuzzer, FUZZ_SECONDS (60) per harness (tools/fuzz.sh)
+#   valgrind  the Apache::Test suite under valgrind memcheck (tools/valgrind.sh)
+#   load      load and graceful restart, LOAD_SECONDS (20) (tools/load.sh)
+# Each stage writes build/STAGE.log, whose last "N passed, M failed" line
+# counts its own assertions. A stage fails when it exits non-zero, has no
+# such line, has M > 0, or has N = 0 (it ran nothing); a failed stage counts
+# at least one failure. Every stage runs even after one failed. The last line
+# is the sum over the stages, "P passed, F failed", and the exit status is
+# non-zero when any stage failed.
+cd "$(dirname "$0")/.." || exit 1
+ALL="unit suite browser deb fuzz valgrind load"
+STAGES=${*:-$ALL}
+for s in $STAGES; do
+    case " $ALL " in
+    *" $s "*) ;;
+    *) echo "usage: tools/test.sh [STAGE...], stages: $ALL" >&2; exit 2 ;;
+    esac
+done
+: "${FUZZ_SECONDS:=60}" "${LOAD_SECONDS:=20}"
 mkdir -p build
-total=0
 
-# count LOG: the N of a closing "N passed, 0 failed" line, or fail the stage.
-count() {
-    n=$(sed -n 's/^\([0-9][0-9]*\) passed, 0 failed$/\1/p' "$1" | tail -1)
-    if [ -z "$n" ] || [ "$n" -lt 1 ]; then
-        echo "make test: stage failed or ran nothing (see $1)" >&2
-        exit 1
-    fi
-    total=$((total + n))
+# title STAGE: its heading.
+title() {
+    case $1 in
+    unit) echo "unit tests (preflight_policy.c, ASan + UBSan)" ;;
+    suite) echo "Apache::Test suite" ;;
+    browser) echo "browser (headless Chromium)" ;;
+    deb) echo "Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)" ;;
+    fuzz) echo "fuzzing (libFuzzer, ASan + UBSan, $FUZZ_SECONDS s per harness)" ;;
+    valgrind) echo "the Apache::Test suite again, against httpd -X under valgrind memcheck" ;;
+    load) echo "load and graceful restart (wrk, event MPM, $LOAD_SECONDS s)" ;;
+    esac
 }
 
-echo "== unit tests (preflight_policy.c, ASan + UBSan)"
-./build/test_policy > build/unit.log 2>&1 || { cat build/unit.log; exit 1; }
-tail -1 build/unit.log
-count build/unit.log
+# shown STAGE: the lines of its log worth showing when it passes.
+shown() {
+    case $1 in
+    unit) echo '^$' ;;
+    suite) echo '^(t/|Files=|Result:)' ;;
+    browser) echo '^(not ok|browser:)' ;;
+    deb) echo '^(not ok|deb:|# NOTE)' ;;
+    fuzz) echo '^fuzz' ;;
+    valgrind) echo '^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind:)' ;;
+    load) echo '^(load|graceful|self-test):' ;;
+    esac
+}
 
-echo "== Apache::Test suite"
-# httpd's children run as nobody: they must be able to read t/htdocs.
-chmod -R a+rX t
-if ! runuser -u nobody -- test -r t/htdocs/. 2>/dev/null; then
-    echo "t/htdocs is not readable by user nobody; clone the project where" \
-         "every parent directory is world-executable (chmod o+x)" >&2
-    exit 1
-fi
-perl t/TEST.PL -clean >/dev/null 2>&1 || true
-perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" -port select \
-    -servername 127.0.0.1 > build/suite.log 2>&1 || true
-grep -E '^(t/|Files=|Result:)' build/suite.log || true
-tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' build/suite.log | tail -1)
-if ! grep -q '^Result: PASS' build/suite.log || [ -z "$tests" ] || [ "$tests" -lt 1 ]; then
-    cat build/suite.log
-    echo "make test: the Apache::Test suite did not pass (see build/suite.log, t/logs/error_log)" >&2
-    exit 1
-fi
-echo "$tests passed, 0 failed" > build/suite.count
-count build/suite.count
+run_unit() { ./build/test_policy; }
+run_suite() { sh tools/suite.sh; }
+run_browser() { sh tools/browser.sh; }
+run_deb() { sh tools/deb.sh check; }
+run_fuzz() { sh tools/fuzz.sh "$FUZZ_SECONDS"; }
+run_valgrind() { sh tools/valgrind.sh; }
+run_load() { sh tools/load.sh "$LOAD_SECONDS"; }
 
-echo "== browser (headless Chromium)"
-sh tools/browser.sh > build/browser.log 2>&1 || { cat build/browser.log; exit 1; }
-grep -E '^(not ok|browser:)' build/browser.log || true
-tail -1 build/browser.log
-count build/browser.log
+total_passed=0
+total_failed=0
+failed_stages=""
 
-echo "== Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)"
-sh tools/deb.sh check > build/deb.log 2>&1 || { cat build/deb.log; exit 1; }
-grep -E '^(not ok|deb:|# NOTE)' build/deb.log || true
-tail -1 build/deb.log
-count build/deb.log
-
-# stage NAME LOG COMMAND...: a stage without its own "N passed" line counts
-# as one check; it passes by its exit status and its summary line.
+# stage NAME: runs it, shows what it did, adds its counts to the totals.
 stage() {
-    name=$1; log=$2; shift 2
-    "$@" > "$log" 2>&1 || { cat "$log"; echo "make test: $name failed" >&2; exit 1; }
-    grep -E "^$name:" "$log" | tail -2
-    total=$((total + 1))
+    name=$1
+    log=build/$name.log
+    echo "== $(title "$name")"
+    rc=0
+    "run_$name" > "$log" 2>&1 || rc=$?
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+    p=0; f=0
+    if [ -n "$line" ]; then
+        p=${line%% passed*}
+        f=${line#* passed, }; f=${f%% failed}
+    fi
+    if [ "$rc" = 0 ] && [ -n "$line" ] && [ "$f" = 0 ] && [ "$p" -gt 0 ]; then
+        grep -E "$(shown "$name")" "$log" || true
+        echo "$name: $p passed, $f failed"
+    else
+        tail -60 "$log"
+        why="exit status $rc"
+        [ -n "$line" ] || why="$why, no count line"
+        [ "$p" -gt 0 ] || why="$why, nothing passed"
+        [ "$f" -gt 0 ] || f=1
+        echo "$name: FAILED ($why; $p passed, $f failed; log $log)"
+        failed_stages="$failed_stages $name"
+    fi
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
 }
 
-echo "== fuzzing (libFuzzer, ASan + UBSan, ${FUZZ_SECONDS:=60} s per harness)"
-stage fuzz build/fuzz.log sh tools/fuzz.sh "$FUZZ_SECONDS"
+for s in $STAGES; do
+    stage "$s"
+done
 
-echo "== the Apache::Test suite again, against httpd -X under valgrind memcheck"
-stage valgrind build/valgrind.log sh tools/valgrind.sh
-
-echo "== load and graceful restart (wrk, event MPM, ${LOAD_SECONDS:=20} s)"
-stage load build/load.log sh tools/load.sh "$LOAD_SECONDS"
-
-echo "make test: every stage passed"
-echo "$total passed, 0 failed"
+if [ -n "$failed_stages" ]; then
+    echo "tools/test.sh: failed stages:$failed_stages"
+else
+    echo "tools/test.sh: every stage passed: $STAGES"
+fi
+echo "$total_passed passed, $total_failed failed"
+[ -z "$failed_stages" ]

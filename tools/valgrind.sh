@@ -18,8 +18,12 @@
 # VALGRIND_STARTUP_TIMEOUT (seconds to wait for httpd to answer, default 180),
 # VALGRIND_SUITE_TIMEOUT (seconds the suite may run, default 600).
 # Logs are kept in build/valgrind/ (suite.log, error_log, access_log, vg.PID.log).
-# Exit status 0 on success, 1 on any failure. Last line:
+# Exit status 0 on success, 1 on any failure. The last two lines:
 #   valgrind: suite N tests passed; E errors total, 0 in mod_preflight (...)
+#   P passed, F failed
+# where P and F count the suite's tests under memcheck and three checks of
+# their own: no memcheck error in mod_preflight, no process died of a
+# signal, every valgrind log complete.
 set -e
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
@@ -32,12 +36,14 @@ START=$(date +%s)
 
 fail() {
     echo "valgrind: FAIL: $*" >&2
+    echo "0 passed, 1 failed"
     exit 1
 }
 
 # ---- what the run needs
 sh tools/deps.sh
 sh tools/deps.sh valgrind || fail "valgrind is missing"
+. tools/server.sh
 
 # ---- a private copy: Apache::Test writes its configuration and logs under
 # t/, and the tests write .htaccess files into t/htdocs, so running in the
@@ -46,26 +52,11 @@ W=$(mktemp -d /tmp/pf-valgrind.XXXXXX)
 VGPID=
 PIDFILE=$W/t/logs/httpd.pid
 
+# Valgrind writes its summary only once httpd has exited, and everything is
+# slow under it: SIGTERM gets 120 s before SIGKILL.
 stop_httpd() {
     [ -n "$VGPID" ] || return 0
-    if kill -0 "$VGPID" 2>/dev/null; then
-        if [ -s "$PIDFILE" ]; then
-            kill -TERM "$(cat "$PIDFILE")" 2>/dev/null || true
-        else
-            # It never got as far as writing its pid file: the pid is still
-            # the one the shell started.
-            kill -TERM "$VGPID" 2>/dev/null || true
-        fi
-        # Valgrind writes its summary only once httpd has exited, and
-        # everything is slow under it.
-        i=0
-        while kill -0 "$VGPID" 2>/dev/null && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done
-        if kill -0 "$VGPID" 2>/dev/null; then
-            echo "valgrind: httpd (pid $VGPID) ignored SIGTERM for 120 s, killing it" >&2
-            kill -KILL "$VGPID" 2>/dev/null || true
-        fi
-    fi
-    wait "$VGPID" 2>/dev/null || true
+    httpd_stop "$PIDFILE" --timeout=120 >/dev/null || true
     VGPID=
 }
 
@@ -77,7 +68,7 @@ ours() {
     for f in "$W"/vg/vg.*.log; do
         [ -f "$f" ] || continue
         p=${f##*/vg.}; p=${p%.log}
-        tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF "$W/" && echo "$p"
+        tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline" | grep -qF "$W/" && echo "$p"
     done
     return 0
 }
@@ -118,8 +109,7 @@ VG=$W/vg
 mkdir "$VG"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$VG"
 
-PORT=$(perl -MIO::Socket::INET -e \
-    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+PORT=$(free_port)
 perl t/TEST.PL -apxs "$APXS" -httpd "$HTTPD" -port "$PORT" -servername 127.0.0.1 \
     -configure > configure.log 2>&1 || true
 grep -q "^Listen *127.0.0.1:$PORT\$" t/conf/httpd.conf 2>/dev/null \
@@ -128,9 +118,9 @@ mkdir -p t/logs
 chmod a+rwx t/logs
 
 # The defines Apache::Test itself passes, in case a .conf.in ever tests them.
-DEFINES="-D APACHE2 -D APACHE2_4"
+DEFINES="--define=APACHE2 --define=APACHE2_4"
 [ "$(perl -MConfig -e 'print $Config{useithreads} // ""')" = define ] \
-    && DEFINES="$DEFINES -D PERL_USEITHREADS"
+    && DEFINES="$DEFINES --define=PERL_USEITHREADS"
 
 # -X: one process, so the requests are served under the valgrind started
 # here, in the threads of the event MPM (which is also why the proxied
@@ -149,31 +139,21 @@ DEFINES="-D APACHE2 -D APACHE2_4"
 SUPP=
 [ -f "$SRC/tools/valgrind.supp" ] && SUPP="--suppressions=$SRC/tools/valgrind.supp"
 echo "== starting httpd under valgrind memcheck on 127.0.0.1:$PORT"
+# --foreground: httpd -X, a child of the helper, whose pid the pid file must
+# hold; --answer: up when it answers HTTP, not when its socket is open.
+T0=$(date +%s)
 # shellcheck disable=SC2086
-valgrind --tool=memcheck --trace-children=no --error-limit=no --num-callers=40 \
+VGPID=$(httpd_start "$W/t/conf/httpd.conf" "$W/t" "$PIDFILE" "$PORT" --httpd="$HTTPD" \
+    --foreground --answer --timeout="$STARTUP_TIMEOUT" --output="$VG/stdout" $DEFINES -- \
+    valgrind --tool=memcheck --trace-children=no --error-limit=no --num-callers=40 \
     --track-origins=yes --leak-check=no --keep-debuginfo=yes --vgdb=no \
     --show-error-list=yes $SUPP \
-    --log-file="$VG/vg.%p.log" \
-    "$HTTPD" -X -d "$W/t" -f "$W/t/conf/httpd.conf" $DEFINES \
-    > "$VG/stdout" 2>&1 &
-VGPID=$!
-MAINPID=$VGPID
-
-T0=$(date +%s)
-up=
-while [ $(( $(date +%s) - T0 )) -lt "$STARTUP_TIMEOUT" ]; do
-    kill -0 "$VGPID" 2>/dev/null || break
-    if curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$PORT/"; then up=1; break; fi
-    sleep 1
-done
-STARTUP=$(( $(date +%s) - T0 ))
-if [ -z "$up" ]; then
+    --log-file="$VG/vg.%p.log") || {
     cat "$VG/stdout" "$VG"/vg.*.log 2>/dev/null | tail -40
-    tail -20 t/logs/error_log 2>/dev/null || true
-    fail "httpd did not answer on port $PORT within ${STARTUP}s"
-fi
-[ "$(cat "$PIDFILE" 2>/dev/null)" = "$VGPID" ] \
-    || fail "the pid file holds '$(cat "$PIDFILE" 2>/dev/null)', not the pid $VGPID started under valgrind"
+    fail "httpd did not answer on port $PORT within $(( $(date +%s) - T0 ))s"
+}
+MAINPID=$VGPID
+STARTUP=$(( $(date +%s) - T0 ))
 echo "httpd answered after ${STARTUP}s (pid $VGPID)"
 
 echo "== Apache::Test suite against it"
@@ -204,7 +184,7 @@ perl -MPOSIX=WNOHANG -e '
     exit($? >> 8);
 ' "$MAINPID" "$SUITE_TIMEOUT" perl t/TEST.PL -run-tests -verbose > suite.log 2>&1 || true
 SUITE_TIME=$(( $(date +%s) - T1 ))
-grep -E '^(t/[a-z_]+\.t \.|Files=|Result:|valgrind: )' suite.log || true
+grep -E '^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind: )' suite.log || true
 
 # Peak resident memory of httpd under memcheck (shadow memory included).
 RSS=$(sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$MAINPID/status" 2>/dev/null || true)
@@ -219,9 +199,11 @@ rm -f "$OUT"/vg.*.log
 cp "$VG"/vg.*.log "$VG/stdout" suite.log "$OUT/"
 cp t/logs/error_log t/logs/access_log "$OUT/" 2>/dev/null || true
 
-TESTS=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' suite.log | tail -1)
 SUITE_OK=
-grep -q '^Result: PASS' suite.log && [ -n "$TESTS" ] && [ "$TESTS" -gt 0 ] && SUITE_OK=1
+SUITE_COUNT=$(sh tools/suite.sh --count suite.log) && SUITE_OK=1
+S_PASSED=${SUITE_COUNT%% passed*}
+S_FAILED=${SUITE_COUNT#* passed, }; S_FAILED=${S_FAILED%% failed}
+TESTS=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' suite.log | tail -1)
 if [ -z "$SUITE_OK" ]; then
     echo "-- failed assertions (full output in build/valgrind/suite.log):" >&2
     perl -ne '$b = "" if /^# testing :/; $b .= $_;
@@ -303,10 +285,16 @@ ELAPSED=$(( $(date +%s) - START ))
 echo "valgrind: startup ${STARTUP}s, suite ${SUITE_TIME}s, total ${ELAPSED}s;" \
      "$PROCS processes checked; httpd peak RSS ${RSS:-?} kB, ${HEAP:-?} bytes malloc'd"
 status=0
+passed=$S_PASSED failed=$S_FAILED
+# held "FAILURE MESSAGE" TEST...: one check of the logs.
+held() {
+    what=$1; shift
+    if "$@"; then passed=$((passed + 1)); else echo "valgrind: FAIL: $what" >&2; failed=$((failed + 1)); status=1; fi
+}
 [ -n "$SUITE_OK" ] || { echo "valgrind: FAIL: the Apache::Test suite did not pass under valgrind (build/valgrind/suite.log)" >&2; status=1; }
-[ "$MINE" = 0 ] || { echo "valgrind: FAIL: $MINE memcheck error(s) in mod_preflight (above; logs in build/valgrind/)" >&2; status=1; }
-[ "$CRASHES" = 0 ] || { echo "valgrind: FAIL: $CRASHES process(es) died of a signal (above)" >&2; status=1; }
-[ "$PROBLEMS" = 0 ] || { echo "valgrind: FAIL: valgrind logs incomplete (above)" >&2; status=1; }
+held "$MINE memcheck error(s) in mod_preflight (above; logs in build/valgrind/)" [ "$MINE" = 0 ]
+held "$CRASHES process(es) died of a signal (above)" [ "$CRASHES" = 0 ]
+held "valgrind logs incomplete (above)" [ "$PROBLEMS" = 0 ]
 if [ $status = 0 ]; then
     echo "valgrind: suite $TESTS tests passed; $ERRORS errors total, 0 in mod_preflight" \
          "($CONTEXTS contexts, $PROCS processes, ${ELAPSED}s, httpd peak RSS ${RSS:-?} kB)"
@@ -314,4 +302,5 @@ else
     echo "valgrind: suite ${TESTS:-0} tests, $( [ -n "$SUITE_OK" ] && echo passed || echo FAILED );" \
          "$ERRORS errors total, $MINE in mod_preflight ($CONTEXTS contexts, $PROCS processes, ${ELAPSED}s)"
 fi
+echo "$passed passed, $failed failed"
 exit $status

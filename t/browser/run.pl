@@ -12,9 +12,9 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
 use JSON::PP;
-use Time::HiRes qw(sleep);
+use lib dirname(__FILE__) . '/../lib';
+use PreflightServer qw(free_port start_httpd stop_httpd);
 
 my $src = abs_path(dirname(__FILE__) . '/../..');
 my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
@@ -25,15 +25,7 @@ my $module = "$src/.libs/mod_preflight.so";
 my $root = tempdir('pf-browser-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});
 chmod 0755, $root;    # httpd's children run as nobody
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, ReuseAddr => 1) or die "bind: $!";
-    return $s->sockport;
-}
-my %port;
-while (keys %{{ map { $_ => 1 } values %port }} < 3) {
-    %port = (A => free_port(), B => free_port(), D => free_port());
-}
+my %port = map { $_ => free_port } qw(A B D);
 
 sub write_conf {
     open my $in, '<', "$src/t/browser/httpd.conf.in" or die $!;
@@ -48,31 +40,15 @@ sub write_conf {
     close $out;
 }
 
-my $started;
-sub start_httpd {
+my $server;
+sub start_server {
     system("chmod -R a+rX '$src/t/browser'") == 0 or die "chmod failed\n";
-    $started = 1;
-    system($httpd, '-d', $root, '-f', "$root/httpd.conf", '-k', 'start') == 0
-        or die "httpd did not start (see $root/error_log)\n";
-    for (1 .. 100) {
-        return if -s "$root/httpd.pid"
-            && IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port{B});
-        sleep 0.1;
-    }
-    die "httpd did not answer on 127.0.0.1:$port{B}\n";
+    $server = start_httpd(httpd => $httpd, conf => "$root/httpd.conf", root => $root,
+                          pidfile => "$root/httpd.pid", port => $port{B});
 }
 
 # Runs on die too: a failing case must not leave the server behind.
-END { stop_httpd() if $started }
-
-sub stop_httpd {
-    $started = 0;
-    open my $fh, '<', "$root/httpd.pid" or return;
-    my $pid = <$fh>;
-    chomp $pid;
-    kill 'TERM', $pid;
-    for (1 .. 100) { last unless kill 0, $pid; sleep 0.1 }
-}
+END { stop_httpd($server) if $server }
 
 # Runs the page as the given role; returns (results, console lines).
 sub browse {
@@ -147,7 +123,7 @@ sub server_saw {
 write_conf();
 system($httpd, '-t', '-d', $root, '-f', "$root/httpd.conf") == 0
     or die "configuration test failed\n";
-start_httpd();
+start_server();
 
 my ($r, $console) = browse($port{A}, 'allowed');
 @console = @$console;
@@ -196,7 +172,8 @@ rejected($r, 'denied-simple-get', 'simple GET from an origin that is not allowed
 rejected($r, 'denied-put-json', 'preflighted PUT from an origin that is not allowed');
 server_saw('denied-put-json', ['OPTIONS 403'], 'the refused preflight only');
 
-stop_httpd();
+stop_httpd($server);
+undef $server;
 print "browser: Chromium ", (`$chromium --version 2>/dev/null` =~ /([\d.]+)/)[0] // '?', "\n";
 print "$passed passed, $failed failed\n";
 exit($failed ? 1 : 0);

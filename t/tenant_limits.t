@@ -1,10 +1,10 @@
 use strict;
 use warnings FATAL => 'all';
 
-# PreflightTenantLimit (SPEC "Hosting limits"): what .htaccess files may not
-# switch on. Its main-server form would limit every other test's .htaccess,
-# so this file runs its own httpd (on 127.0.0.1 only, stopped by its pid
-# file) with:
+# PreflightTenantLimit (README "PreflightTenantLimit", "Shared hosting"):
+# what .htaccess files may not switch on. Its main-server form would limit
+# every other test's .htaccess, so this file runs its own httpd (on
+# 127.0.0.1 only, stopped by its pid file) with:
 #   main server      PreflightTenantLimit credentials private-network any-origin
 #                    PreflightTenantLimit passthrough max-age=600   (lines add up)
 #   vhost :inherit   no PreflightTenantLimit: the main server's limits
@@ -15,19 +15,20 @@ use warnings FATAL => 'all';
 # FileInfo, no policy of the host); htdocs/host/ has the host's own policy
 # with credentials, max-age 3600 and private network, which the limits never
 # touch, and tenant .htaccess files below it.
-# Configuration errors of the directive itself are rows in t/config.t.
+# Configuration errors of the directive itself are tested with the other
+# configuration errors (README "Errors in the configuration").
 
 use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use HTTP::Request;
-use IO::Socket::INET;
 use JSON::PP ();
 use LWP::UserAgent;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PreflightTest qw(%H);
+use PreflightServer qw(free_port start_httpd stop_httpd);
 
 my $httpd   = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
 my $modules = '/usr/lib/apache2/modules';
@@ -38,7 +39,7 @@ my $A = 'https://a.example.com';
 # ---- the server's files
 my $dir = tempdir('pf-tenant-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $dir;
-my %port = map { $_ => free_port() } qw(main inherit none own);
+my %port = map { $_ => free_port } qw(main inherit none own);
 
 my $ON = "PreflightEngine On\nPreflightAllowOrigin $A\n";
 my %htaccess = (
@@ -284,6 +285,7 @@ for my $c (@cases) {
 $tests += 2 * @explain + 2;
 plan tests => $tests + 1;
 
+my $server;
 my $started = start_server();
 ok t_cmp($started, 'started', 'private httpd started');
 
@@ -335,17 +337,10 @@ for my $e (@explain) {
              'explain, refused .htaccess: no policy shown');
 }
 
-stop_server();
+stop_httpd($server) if $server;
+undef $server;
 
 # ---- helpers
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1) or die "port: $!";
-    my $p = $s->sockport;
-    close $s;
-    return $p;
-}
 
 sub mkpath {
     my $path = shift;
@@ -366,35 +361,19 @@ sub write_file {
     chmod 0644, $file;
 }
 
+# 'started', or why not (with the error log's tail).
 sub start_server {
-    my $out = qx{'$httpd' -f '$CONF' -k start 2>&1};
-    for (1 .. 100) {
-        if (-s "$dir/httpd.pid") {
-            # the children must be up too: wait for an answer
-            my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                          PeerPort => $port{main}, Timeout => 2);
-            return 'started' if $s;
-        }
-        sleep 0.1;
-    }
-    my $log = -f "$dir/error_log" ? `cat '$dir/error_log'` : '';
-    t_debug("httpd did not start: $out\n$log");
-    return "not started: $out";
+    $server = eval {
+        start_httpd(httpd => $httpd, conf => $CONF, root => $dir,
+                    pidfile => "$dir/httpd.pid", port => $port{main});
+    };
+    return 'started' if $server;
+    t_debug($@);
+    return "not started: $@";
 }
 
-sub stop_server {
-    open my $fh, '<', "$dir/httpd.pid" or return;
-    my ($pid) = <$fh> =~ /(\d+)/;
-    close $fh;
-    return unless $pid;
-    kill 'TERM', $pid;
-    for (1 .. 100) {
-        last unless kill 0, $pid;
-        sleep 0.1;
-    }
-}
-
-END { stop_server() if $dir && -f "$dir/httpd.pid" }
+# A failed case must not leave the server behind.
+END { stop_httpd($server) if $server }
 
 # 'found' when one error_log line since $off matches every regex.
 sub log_line {
