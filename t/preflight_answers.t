@@ -137,7 +137,7 @@ my @cases = (
       pf => 'preflight-denied-method' },
     # A request header sent twice: two lines over HTTP/1.1, two fields over
     # HTTP/2 (which has no folding); httpd joins them with ", " either way
-    # (t/raw.t sends the HTTP/1.1 bytes by hand). Two origins make one
+    # (t/malformed_requests.t sends the HTTP/1.1 bytes by hand). Two origins make one
     # malformed origin, two methods one unknown method, two header lists one.
     { name => 'two Origin fields: one malformed origin', path => '/pf/l/full/ok.txt',
       req => [Origin => $A, Origin => $B, ACRM => 'GET'],

@@ -49,7 +49,7 @@ sub at {
 sub ht { my ($dir, $line) = @_; return "$docroot/$dir/.htaccess:$line" }
 
 my $HT = <<'HT';
-# written by t/explain.t
+# written by t/explain_handler.t
 PreflightAllowOrigin +https://ht-b.example.com
 PreflightAllowMethods +DELETE
 PreflightAllowHeaders X-Ht-B
