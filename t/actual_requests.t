@@ -76,20 +76,20 @@ my @cases = (
                   Vary => ['Origin'] } },
     { name => 'CGI local redirect, refused origin',
       req => [GET => '/act/basic/probe.cgi?redirect=/act/basic/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # refused origin: still served (browsers enforce CORS), nothing added
     { name => 'GET static, refused origin',
       req => [GET => '/act/basic/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
     (map {
         { name => "$_ CGI, refused origin",
           req => [$_ => '/act/basic/probe.cgi',
                   [Origin => $EVIL, 'Content-Type' => 'text/plain'], "evil \L$_"],
-          status => 200, body => "probe ran: $_\nbody: evil \L$_\n", no_cors => 1,
+          status => 200, body => "probe ran: $_\nbody: evil \L$_\n", no_acx => 1,
           hdr => { 'X-Act-Marker' => "probe-$_" },
           tokens => { Vary => ['Origin'] },
           pf => 'cors-denied-origin' }
@@ -98,12 +98,12 @@ my @cases = (
     # no Origin: a cache must still key on Origin (SPEC 4), PREFLIGHT unset
     { name => 'GET static, no Origin',
       req => [GET => '/act/basic/data.txt', []],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => '-' },
     { name => 'POST CGI, no Origin',
       req => [POST => '/act/basic/probe.cgi', ['Content-Type' => 'text/plain'], 'plain'],
-      status => 200, body => "probe ran: POST\nbody: plain\n", no_cors => 1,
+      status => 200, body => "probe ran: POST\nbody: plain\n", no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => '-' },
 
@@ -117,7 +117,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => 'GET, credentials off, refused origin',
       req => [GET => '/act/nocred/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # Fetch ignores a literal "*" in Expose-Headers on a credentialed
@@ -142,9 +142,9 @@ my @cases = (
       absent => ['Access-Control-Allow-Credentials'] },
     { name => 'Expose-Headers *, refused origin',
       req => [GET => '/act/exposeall/probe.cgi?extra=1', [Origin => $EVIL]],
-      status => 200, no_cors => 1 },
+      status => 200, no_acx => 1 },
 );
 
-plan tests => act_tests(@cases);
+plan tests => case_tests(@cases);
 
-run_act(@cases);
+run_cases(@cases);

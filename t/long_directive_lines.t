@@ -12,20 +12,21 @@ use lib "$FindBin::Bin/lib";
 use PreflightTest;
 
 my @cases = (
-    { name => 'the 100th origin of one line', method => 'GET', path => '/longlist/x.txt',
-      req => [Origin => 'https://app100.example.com'], status => 200,
-      hdr => { ACAO => 'https://app100.example.com' }, pf => 'cors-allowed' },
-    { name => 'the 65th origin of one line', method => 'GET', path => '/longlist/x.txt',
-      req => [Origin => 'https://app65.example.com'], status => 200,
-      hdr => { ACAO => 'https://app65.example.com' }, pf => 'cors-allowed' },
-    { name => 'an origin that is not on the line', method => 'GET', path => '/longlist/x.txt',
-      req => [Origin => 'https://app101.example.com'], status => 200,
-      no_cors => 1, pf => 'cors-denied-origin' },
-    { name => 'the 70th header name of one line', path => '/longlist/x.txt',
-      req => [Origin => 'https://app100.example.com', ACRM => 'GET', ACRH => 'x-h70,x-h1'],
+    { name => 'the 100th origin of one line',
+      req => [GET => '/longlist/x.txt', [Origin => 'https://app100.example.com']],
+      status => 200, hdr => { ACAO => 'https://app100.example.com' }, pf => 'cors-allowed' },
+    { name => 'the 65th origin of one line',
+      req => [GET => '/longlist/x.txt', [Origin => 'https://app65.example.com']],
+      status => 200, hdr => { ACAO => 'https://app65.example.com' }, pf => 'cors-allowed' },
+    { name => 'an origin that is not on the line',
+      req => [GET => '/longlist/x.txt', [Origin => 'https://app101.example.com']],
+      status => 200, no_allow_headers => 1, pf => 'cors-denied-origin' },
+    { name => 'the 70th header name of one line',
+      req => [OPTIONS => '/longlist/x.txt',
+              [Origin => 'https://app100.example.com', ACRM => 'GET', ACRH => 'x-h70,x-h1']],
       status => 204, hdr => { ACAO => 'https://app100.example.com' },
       pf => 'preflight-allowed' },
 );
 
-plan tests => pf_tests(@cases);
-run_pf(@cases);
+plan tests => case_tests(@cases);
+run_cases(@cases);

@@ -25,7 +25,7 @@ my @preflight_only = qw(Access-Control-Allow-Methods Access-Control-Allow-Header
 my @cases = (
     { name => 'OPTIONS without Origin',
       req => [OPTIONS => '/act/opts/data.txt', []],
-      status => 200, body => '', %core_allow, no_cors => 1,
+      status => 200, body => '', %core_allow, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => '-' },
     { name => 'OPTIONS with Origin only, allowed',
@@ -37,12 +37,12 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => 'OPTIONS with Origin only, refused',
       req => [OPTIONS => '/act/opts/data.txt', [Origin => $EVIL]],
-      status => 200, %core_allow, no_cors => 1,
+      status => 200, %core_allow, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
     { name => 'OPTIONS with Access-Control-Request-Method only',
       req => [OPTIONS => '/act/opts/data.txt', ['Access-Control-Request-Method' => 'PUT']],
-      status => 200, %core_allow, no_cors => 1,
+      status => 200, %core_allow, no_acx => 1,
       pf => '-' },
     { name => 'OPTIONS with Origin and Access-Control-Request-Headers only',
       req => [OPTIONS => '/act/opts/data.txt',
@@ -64,7 +64,7 @@ my @cases = (
     # mod_dav answers OPTIONS with its DAV header
     { name => 'DAV OPTIONS without Origin',
       req => [OPTIONS => '/act/dav/res.txt', []],
-      status => 200, no_cors => 1,
+      status => 200, no_acx => 1,
       has => { DAV => [qw(1 2)], Allow => [qw(PROPFIND OPTIONS)] },
       hdr => { 'MS-Author-Via' => 'DAV' },
       tokens => { Vary => ['Origin'] } },
@@ -83,7 +83,7 @@ my @cases = (
       hdr => { 'Access-Control-Allow-Origin' => $APP } },
     { name => 'DAV OPTIONS with Origin, refused',
       req => [OPTIONS => '/act/dav/res.txt', [Origin => $EVIL]],
-      status => 200, no_cors => 1,
+      status => 200, no_acx => 1,
       has => { DAV => [qw(1 2)] },
       pf => 'cors-denied-origin' },
     { name => 'DAV preflight is not seen by mod_dav',
@@ -101,12 +101,12 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => 'DAV PROPFIND, refused origin',
       req => [PROPFIND => '/act/dav/res.txt', [Origin => $EVIL, Depth => 0]],
-      status => 207, no_cors => 1 },
+      status => 207, no_acx => 1 },
 
     # a CGI has its own OPTIONS semantics
     { name => 'CGI OPTIONS without Origin',
       req => [OPTIONS => '/act/basic/probe.cgi', []],
-      status => 200, body => "probe ran: OPTIONS\n", no_cors => 1,
+      status => 200, body => "probe ran: OPTIONS\n", no_acx => 1,
       hdr => { 'X-Act-Marker' => 'probe-OPTIONS' },
       tokens => { Vary => ['Origin'] } },
     { name => 'CGI OPTIONS with Origin only, allowed',
@@ -119,7 +119,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => 'CGI OPTIONS with Origin only, refused',
       req => [OPTIONS => '/act/basic/probe.cgi', [Origin => $EVIL]],
-      status => 200, body => "probe ran: OPTIONS\n", no_cors => 1,
+      status => 200, body => "probe ran: OPTIONS\n", no_acx => 1,
       pf => 'cors-denied-origin' },
     { name => 'CGI preflight for comparison',
       req => [OPTIONS => '/act/basic/probe.cgi',
@@ -138,9 +138,9 @@ my @star = (
     [ 'OPTIONS * without Origin', [] ],
 );
 
-plan tests => act_tests(@cases) + 3 * @star;
+plan tests => case_tests(@cases) + 3 * @star;
 
-run_act(@cases);
+run_cases(@cases);
 
 for my $s (@star) {
     my ($name, $headers) = @$s;

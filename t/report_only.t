@@ -209,11 +209,11 @@ my @act = (
       pf => 'cors-allowed' },
     { name => 'On inside ReportOnly: preflight answered',
       req => [OPTIONS => '/rx/idx/index.html', [%pre]],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       pf => 'preflight-denied-method' },
     { name => 'Off inside ReportOnly: nothing decided',
       req => [GET => '/rx/pages/404.html', [Origin => $APP]],
-      status => 200, no_cors => 1, pf => '-' },
+      status => 200, no_acx => 1, pf => '-' },
     { name => 'On outer: headers added',
       req => [GET => '/rxo/data.txt', [Origin => $APP]],
       status => 200,
@@ -221,12 +221,12 @@ my @act = (
       pf => 'cors-allowed' },
     { name => 'ReportOnly inside On: no header added',
       req => [GET => '/rxo/idx/index.html', [Origin => $APP]],
-      status => 200, no_cors => 1, absent => ['Vary'],
+      status => 200, no_acx => 1, absent => ['Vary'],
       pf => 'cors-allowed' },
     { name => 'ReportOnly inside On: preflight not answered',
       req => [OPTIONS => '/rxo/idx/index.html',
               [Origin => $APP, 'Access-Control-Request-Method' => 'GET']],
-      status => 200, no_cors => 1, absent => ['Vary'],
+      status => 200, no_acx => 1, absent => ['Vary'],
       has => { Allow => ['OPTIONS'] },
       pf => 'preflight-allowed' },
 );
@@ -234,16 +234,16 @@ my @htaccess = (
     { name => '.htaccess ReportOnly: preflight not answered',
       req => [OPTIONS => '/ro-ht/ok.txt',
               [Origin => $APP, 'Access-Control-Request-Method' => 'POST']],
-      status => 200, no_cors => 1, absent => ['Vary'],
+      status => 200, no_acx => 1, absent => ['Vary'],
       has => { Allow => ['OPTIONS'] },
       pf => 'preflight-allowed' },
     { name => '.htaccess ReportOnly: actual',
       req => [GET => '/ro-ht/ok.txt', [Origin => $EVIL]],
-      status => 200, no_cors => 1, absent => ['Vary'],
+      status => 200, no_acx => 1, absent => ['Vary'],
       pf => 'cors-denied-origin' },
 );
 
-plan tests => 5 * @cases + act_tests(@act, @htaccess);
+plan tests => 5 * @cases + case_tests(@act, @htaccess);
 
 my $R = "\r\n";
 my $n = 0;
@@ -283,11 +283,11 @@ for my $c (@cases) {
     }
 }
 
-run_act(@act);
+run_cases(@act);
 
 t_write_file(Apache::Test::vars('documentroot') . '/ro-ht/.htaccess',
              "PreflightEngine ReportOnly\nPreflightAllowOrigin https://app.example\n");
-run_act(@htaccess);
+run_cases(@htaccess);
 
 sub request {
     my ($method, $path, $headers, $body) = @_;
