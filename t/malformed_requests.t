@@ -7,88 +7,62 @@ use warnings FATAL => 'all';
 # origin that was not allowed, and the server goes on serving.
 
 use Apache::Test;
-use Apache::TestUtil;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(raw_exchange);
+use PreflightTest qw(:DEFAULT raw_request);
 
 my $APP = 'https://app.example.com';
 my $host = '127.0.0.1';
-my $port = Apache::Test::vars('port');
-
-# One request per connection; returns (status, [[name, value], ...]).
-sub raw {
-    my ($head) = split /\r\n\r\n/, raw_exchange(shift), 2;
-    my @lines = split /\r\n/, $head // '';
-    my ($status) = (shift(@lines) // '') =~ m{^HTTP/1\.\d (\d{3})};
-    return ($status // 'none', [map { [split /:\s*/, $_, 2] } @lines]);
-}
-
-sub values_of {
-    my ($headers, $name) = @_;
-    return map { $_->[1] } grep { lc $_->[0] eq lc $name } @$headers;
-}
-
-sub acx { grep { $_->[0] =~ /^access-control-/i } @{ $_[0] } }
 
 my $R = "\r\n";
 my @cases = (
     { name => 'two different Origin headers',
-      req => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Origin: https://evil.example${R}Connection: close${R}${R}",
-      status => 200, cors => 0 },
+      bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Origin: https://evil.example${R}Connection: close${R}${R}",
+      status => 200, no_acx => 1 },
     { name => 'the allowed Origin twice',
-      req => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Origin: $APP${R}Connection: close${R}${R}",
-      status => 200, cors => 0 },
+      bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Origin: $APP${R}Connection: close${R}${R}",
+      status => 200, no_acx => 1 },
     { name => 'preflight with two Origin headers',
-      req => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Origin: https://evil.example${R}Access-Control-Request-Method: PUT${R}Connection: close${R}${R}",
-      status => 403, cors => 0 },
+      bytes => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Origin: https://evil.example${R}Access-Control-Request-Method: PUT${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1 },
     { name => 'preflight with two Access-Control-Request-Method headers',
-      req => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Method: GET${R}Connection: close${R}${R}",
-      status => 403, cors => 0 },
+      bytes => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Method: GET${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1 },
     { name => 'Origin folded over two lines',
-      req => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: https://app.${R} example.com${R}Connection: close${R}${R}",
-      status => qr/^(200|400)$/, cors => 0 },
+      bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: https://app.${R} example.com${R}Connection: close${R}${R}",
+      status => qr/^(200|400)$/, no_acx => 1 },
     { name => 'header names in odd case',
-      req => "OPTIONS /raw/x.txt HTTP/1.1${R}hOsT: $host${R}oRiGiN: $APP${R}ACCESS-control-REQUEST-method: PUT${R}access-CONTROL-request-HEADERS: X-TOKEN${R}Connection: close${R}${R}",
-      status => 204, cors => 1, acao => $APP },
+      bytes => "OPTIONS /raw/x.txt HTTP/1.1${R}hOsT: $host${R}oRiGiN: $APP${R}ACCESS-control-REQUEST-method: PUT${R}access-CONTROL-request-HEADERS: X-TOKEN${R}Connection: close${R}${R}",
+      status => 204, hdr => { ACAO => $APP } },
     { name => 'OPTIONS * with preflight headers',
-      req => "OPTIONS * HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Connection: close${R}${R}",
-      status => 200, cors => 0 },
+      bytes => "OPTIONS * HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Connection: close${R}${R}",
+      status => 200, no_acx => 1 },
     { name => 'HTTP/1.0 without Host, actual',
-      req => "GET /raw/x.txt HTTP/1.0${R}Origin: $APP${R}${R}",
-      status => 200, cors => 1, acao => $APP },
+      bytes => "GET /raw/x.txt HTTP/1.0${R}Origin: $APP${R}${R}",
+      status => 200, hdr => { ACAO => $APP } },
     { name => 'HTTP/1.0 without Host, preflight',
-      req => "OPTIONS /raw/x.txt HTTP/1.0${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}${R}",
-      status => 204, cors => 1, acao => $APP },
+      bytes => "OPTIONS /raw/x.txt HTTP/1.0${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}${R}",
+      status => 204, hdr => { ACAO => $APP } },
     { name => 'NUL inside Origin',
-      req => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP\0.evil.example${R}Connection: close${R}${R}",
-      status => qr/^(200|400)$/, cors => 0 },
+      bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP\0.evil.example${R}Connection: close${R}${R}",
+      status => qr/^(200|400)$/, no_acx => 1 },
     { name => 'bare CR inside Origin',
-      req => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP\r.evil.example${R}Connection: close${R}${R}",
-      status => qr/^(200|400)$/, cors => 0 },
+      bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP\r.evil.example${R}Connection: close${R}${R}",
+      status => qr/^(200|400)$/, no_acx => 1 },
     { name => 'five thousand commas in Access-Control-Request-Headers',
-      req => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Headers: " . (',' x 5000) . "${R}Connection: close${R}${R}",
-      status => 403, cors => 0 },
+      bytes => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Headers: " . (',' x 5000) . "${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1 },
     { name => 'empty Origin',
-      req => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: ${R}Connection: close${R}${R}",
-      status => 200, cors => 0 },
+      bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: ${R}Connection: close${R}${R}",
+      status => 200, no_acx => 1 },
 );
 
-plan tests => 3 * @cases;
+# The server must still be serving after each of these.
+@cases = map {
+    ($_, +{ name => "$_->{name}: server still serving",
+            bytes => raw_request(GET => '/raw/x.txt'), status => 200 })
+} @cases;
 
-for my $c (@cases) {
-    my ($status, $headers) = raw($c->{req});
-    my $want = $c->{status};
-    ok t_cmp($status, $want, "$c->{name}: status");
-    if ($c->{cors}) {
-        ok t_cmp(join(' | ', values_of($headers, 'Access-Control-Allow-Origin')),
-                 $c->{acao}, "$c->{name}: exactly one Access-Control-Allow-Origin");
-    }
-    else {
-        ok t_cmp(join(', ', map { "$_->[0]: $_->[1]" } acx($headers)), '',
-                 "$c->{name}: no Access-Control-* header");
-    }
-    # The server must still be serving after each of these.
-    my ($after) = raw("GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Connection: close${R}${R}");
-    ok t_cmp($after, 200, "$c->{name}: server still serving");
-}
+plan tests => case_tests(@cases);
+
+run_cases(@cases);

@@ -11,11 +11,9 @@ use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test;
-use Apache::TestUtil;
-use IO::Socket::INET;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(:DEFAULT :act);
+use PreflightTest qw(:DEFAULT :act raw_request);
 
 my %core_allow  = (has   => { Allow => [qw(GET POST OPTIONS)] },
                    lacks => { Allow => [qw(PUT DELETE)] });
@@ -130,48 +128,19 @@ my @cases = (
 
 # "OPTIONS *" is answered by the core before any per-URI processing: a bare
 # 200 with no Allow. In scope (<Location "*"> in act.conf) and shaped like a
-# preflight it must still get exactly that.
-my @star = (
+# preflight it must still get exactly that. LWP cannot send "*" as the
+# target, so these go as bytes.
+push @cases, map {
+    my ($name, $headers) = @$_;
+    +{ name => $name, bytes => raw_request(OPTIONS => '*', $headers),
+       status => 200, no_acx => 1, absent => [qw(Vary Allow DAV)] }
+} (
     [ 'OPTIONS * shaped like a preflight',
       [Origin => $APP, 'Access-Control-Request-Method' => 'GET'] ],
     [ 'OPTIONS * with Origin only', [Origin => $APP] ],
     [ 'OPTIONS * without Origin', [] ],
 );
 
-plan tests => case_tests(@cases) + 3 * @star;
+plan tests => case_tests(@cases);
 
 run_cases(@cases);
-
-for my $s (@star) {
-    my ($name, $headers) = @$s;
-    my ($status, $fields) = raw_options_star(@$headers);
-    ok t_cmp($status, 200, "$name: status");
-    ok t_cmp(join(', ', grep { /^(access-control-|vary$)/i } map { $_->[0] } @$fields),
-             '', "$name: no Access-Control-* or Vary header");
-    ok t_cmp(join(', ', grep { /^(allow|dav)$/i } map { $_->[0] } @$fields),
-             '', "$name: no Allow or DAV header");
-}
-
-sub raw_options_star {
-    my @headers = @_;
-    my $sock = IO::Socket::INET->new(
-        PeerAddr => '127.0.0.1',
-        PeerPort => Apache::Test::vars("port"),
-        Timeout  => 10,
-    ) or return ('(connect failed)', []);
-    my $req = "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-    while (my ($k, $v) = splice @headers, 0, 2) {
-        $req .= "$k: $v\r\n";
-    }
-    print $sock "$req\r\n";
-    my $status_line = <$sock> // '';
-    my ($status) = $status_line =~ m{^HTTP/1\.\d (\d{3})};
-    my @fields;
-    while (my $line = <$sock>) {
-        $line =~ s/\r?\n\z//;
-        last if $line eq '';
-        push @fields, [split /:\s*/, $line, 2];
-    }
-    close $sock;
-    return ($status // "(bad status line: $status_line)", \@fields);
-}

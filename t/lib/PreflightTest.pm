@@ -137,6 +137,7 @@ sub raw_exchange {
 # after the answer so that raw_exchange sees its end.
 sub raw_request {
     my ($method, $path, $headers, $body) = @_;
+    local $_;               # Apache::Test::vars may read its config into $_
     my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:" . Apache::Test::vars('port') . "\r\n";
     my @h = @{ $headers || [] };
     while (my ($n, $v) = splice @h, 0, 2) {
