@@ -1,4 +1,5 @@
-# Actual CORS requests (SPEC behaviour 3 and 4): served as usual, with
+# Actual CORS requests (README "Behaviour in detail", Actual requests and
+# PreflightAllowOrigin * without credentials): served as usual, with
 # Access-Control-Allow-Origin, -Credentials and -Expose-Headers only for an
 # allowed origin, and Vary: Origin on every response in scope.
 use strict;
@@ -95,7 +96,7 @@ my @cases = (
           pf => 'cors-denied-origin' }
     } qw(POST PUT)),
 
-    # no Origin: a cache must still key on Origin (SPEC 4), PREFLIGHT unset
+    # no Origin: a cache must still key on Origin, PREFLIGHT unset
     { name => 'GET static, no Origin',
       req => [GET => '/act/basic/data.txt', []],
       status => 200, body => $DATA, no_acx => 1,

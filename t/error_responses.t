@@ -1,6 +1,7 @@
-# Error responses (SPEC behaviour 3): for an allowed origin the CORS headers
-# are on 4xx and 5xx answers and on ErrorDocument pages too, since a browser
-# hides from the page any response without them, error details included.
+# Error responses (README "Behaviour in detail", Actual requests and Scope):
+# for an allowed origin the CORS headers are on 4xx and 5xx answers and on
+# ErrorDocument pages too, since a browser hides from the page any response
+# without them, error details included.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,8 +1,9 @@
-# Plain OPTIONS (SPEC behaviour 2): OPTIONS without Origin or without
-# Access-Control-Request-Method, and "OPTIONS *", is not a preflight. It
-# reaches whatever answers it without the module (the core's Allow, mod_dav's
-# DAV, a CGI) and is treated as an actual request: Access-Control-Allow-Origin
-# for an allowed origin, Vary, PREFLIGHT=cors-*.
+# Plain OPTIONS (README "Behaviour in detail", Preflight and Actual requests):
+# OPTIONS without Origin or without Access-Control-Request-Method, and
+# "OPTIONS *", is not a preflight. It reaches whatever answers it without the
+# module (the core's Allow, mod_dav's DAV, a CGI) and is treated as an actual
+# request: Access-Control-Allow-Origin for an allowed origin, Vary,
+# PREFLIGHT=cors-*.
 #
 # /act/opts/ allows GET PUT DELETE, the core's static-file handler allows
 # GET POST OPTIONS HEAD (TRACE): a POST and no PUT in Allow means the core

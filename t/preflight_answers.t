@@ -2,8 +2,9 @@ use strict;
 use warnings FATAL => 'all';
 
 # Preflight answers (allowed and denied), the Vary and Allow they carry, the
-# reason logged for a denial and the PREFLIGHT variable (SPEC behaviours 1, 2,
-# 6). Policies: t/conf/pf.conf.in, <Location /pf/l/NAME/>.
+# reason logged for a denial and the PREFLIGHT variable. README "Behaviour
+# in detail", Preflight, Allowed preflight, Denied preflight, Methods and
+# PREFLIGHT. Policies: t/conf/pf.conf.in, <Location /pf/l/NAME/>.
 
 use Apache::Test;
 use FindBin;

@@ -1,8 +1,9 @@
-# Authentication (SPEC "Shape" and behaviour 2): a preflight never carries
-# credentials, so an in-scope preflight is answered before authentication;
-# every other request, plain OPTIONS included, still needs credentials, and
-# its 401 carries the CORS headers so the page can see the refusal.
-# Host-based access control still applies to preflights.
+# Authentication (README "Behaviour in detail", Preflight and Actual
+# requests): a preflight never carries credentials, so an in-scope preflight
+# is answered before authentication; every other request, plain OPTIONS
+# included, still needs credentials, and its 401 carries the CORS headers so
+# the page can see the refusal. Host-based access control still applies to
+# preflights.
 use strict;
 use warnings FATAL => 'all';
 

@@ -1,9 +1,10 @@
-# Backends (SPEC behaviour 5, "Shape", PreflightPassthrough): a preflight is
-# answered by the module and never reaches a CGI or a proxied backend (unless
-# PreflightPassthrough is on), and in scope the module owns the
-# Access-Control-* response headers: whatever a backend, a CGI or mod_headers
-# sets is replaced by the module's answer, or removed, so a response never
-# carries two Access-Control-Allow-Origin headers.
+# Backends: a preflight is answered by the module and never reaches a CGI or
+# a proxied backend (unless PreflightPassthrough is on), and in scope the
+# module owns the Access-Control-* response headers: whatever a backend, a
+# CGI or mod_headers sets is replaced by the module's answer, or removed, so
+# a response never carries two Access-Control-Allow-Origin headers.
+# README "Behaviour in detail", Preflight and Actual requests; README
+# "Directives", PreflightPassthrough.
 #
 # /act/backend/ stands for an application server that sets its own CORS
 # headers (Access-Control-Allow-Origin: https://backend.example,

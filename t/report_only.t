@@ -1,7 +1,7 @@
 use strict;
 use warnings FATAL => 'all';
 
-# PreflightEngine ReportOnly (SPEC "For operators and shared hosting";
+# PreflightEngine ReportOnly (README "Behaviour in detail", ReportOnly;
 # t/conf/reportonly.conf.in): the module decides as with On and sets PREFLIGHT,
 # but the exchange is the one httpd has without the module.
 #

@@ -1,9 +1,10 @@
-# Vary (SPEC behaviour 4): every response in scope whose CORS headers depend
-# on the origin says "Vary: Origin", with or without Origin in the request,
-# merged into whatever Vary the response already has (mod_headers, a CGI,
+# Vary (README "Behaviour in detail", PreflightAllowOrigin * without
+# credentials): every response in scope whose CORS headers depend on the
+# origin says "Vary: Origin", with or without Origin in the request, merged
+# into whatever Vary the response already has (mod_headers, a CGI,
 # mod_deflate), each token once, so no shared cache hands one origin's answer
 # to another. With "PreflightAllowOrigin *" and credentials off nothing
-# depends on the origin, so there is no Vary: Origin (README).
+# depends on the origin, so there is no Vary: Origin.
 use strict;
 use warnings FATAL => 'all';
 
