@@ -196,7 +196,7 @@ my @cases = (
       status => 404, pf => 'cors-allowed' },
 );
 
-# Inheritance and .htaccess: PreflightTest act cases.
+# Inheritance and .htaccess: cases of the PreflightTest runner.
 my @act = (
     { name => 'ReportOnly outer: no header added',
       req => [GET => '/rx/data.txt', [Origin => $APP]],

@@ -19,10 +19,10 @@ package PreflightTest;
 #            (raw_exchange) instead of req; HTTP/1.x only, so no h2 run
 #   write    [dir under htdocs, text]   the .htaccess to write first
 #   h1_only  'why'   runs over HTTP/1.1 only (see below)
-# What comes back; each key one assertion, has and lacks one a token
+# What comes back: one assertion a key (empty: two; has, lacks: one a token)
 #   status   the status code, or qr//
 #   body     the body, a string or qr//
-#   empty    empty body, and Content-Length 0 or none (none on 204): two
+#   empty    empty body, and Content-Length 0 or none (none on 204)
 #   hdr      { h => value }   exactly one h field, with exactly this value
 #   absent   [h, ..]          no h field at all
 #   tokens   { h => [..] }    the comma-separated tokens of every h field are
