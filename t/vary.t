@@ -1,9 +1,10 @@
-# Vary (SPEC behaviour 4): every response in scope whose CORS headers depend
-# on the origin says "Vary: Origin", with or without Origin in the request,
-# merged into whatever Vary the response already has (mod_headers, a CGI,
+# Vary (README "Behaviour in detail", PreflightAllowOrigin * without
+# credentials): every response in scope whose CORS headers depend on the
+# origin says "Vary: Origin", with or without Origin in the request, merged
+# into whatever Vary the response already has (mod_headers, a CGI,
 # mod_deflate), each token once, so no shared cache hands one origin's answer
 # to another. With "PreflightAllowOrigin *" and credentials off nothing
-# depends on the origin, so there is no Vary: Origin (README).
+# depends on the origin, so there is no Vary: Origin.
 use strict;
 use warnings FATAL => 'all';
 
@@ -24,7 +25,7 @@ my @cases = (
       tokens => { Vary => [$AE, 'Origin'] } },
     { name => 'Header set Vary, refused origin',
       req => [GET => '/act/vary-set/data.txt', [Origin => $EVIL]],
-      status => 200, no_cors => 1,
+      status => 200, no_acx => 1,
       tokens => { Vary => [$AE, 'Origin'] } },
     { name => 'Header set Vary, no Origin',
       req => [GET => '/act/vary-set/data.txt', []],
@@ -51,7 +52,7 @@ my @cases = (
       tokens => { Vary => [$AE, 'Origin'] } },
     { name => 'Header always set Vary, 404, refused origin',
       req => [GET => '/act/vary-always/missing.txt', [Origin => $EVIL]],
-      status => 404, no_cors => 1,
+      status => 404, no_acx => 1,
       tokens => { Vary => [$AE, 'Origin'] } },
     { name => 'Header always set Vary, 404, no Origin',
       req => [GET => '/act/vary-always/missing.txt', []],
@@ -66,7 +67,7 @@ my @cases = (
       tokens => { Vary => [qw(Origin Accept)] } },
     { name => 'CGI Vary: origin, Accept, refused origin',
       req => [GET => $VARY_CGI, [Origin => $EVIL]],
-      status => 200, no_cors => 1,
+      status => 200, no_acx => 1,
       tokens => { Vary => [qw(Origin Accept)] } },
     { name => 'CGI Vary: origin, Accept, no Origin',
       req => [GET => $VARY_CGI, []],
@@ -96,7 +97,7 @@ my @cases = (
       tokens => { Vary => [$AE, 'Origin'] } },
     { name => 'deflate, identity, refused origin',
       req => [GET => '/act/deflate/big.txt', [Origin => $EVIL]],
-      status => 200, no_cors => 1,
+      status => 200, no_acx => 1,
       tokens => { Vary => [$AE, 'Origin'] } },
     { name => 'deflate, gzip accepted, 404',
       req => [GET => '/act/deflate/missing.txt', [Origin => $APP, $AE => 'gzip']],
@@ -155,6 +156,6 @@ my @cases = (
       has => { Vary => ['Origin'] } },
 );
 
-plan tests => act_tests(@cases);
+plan tests => case_tests(@cases);
 
-run_act(@cases);
+run_cases(@cases);

@@ -6,8 +6,8 @@ use warnings FATAL => 'all';
 # policy for the uri, where each directive was set, the decision and the
 # headers the module would send. Every query value is hostile input.
 #
-# Requests are raw (IO::Socket::INET, HTTP/1.1, Connection: close) so that
-# the header bytes themselves can be checked; every JSON body is parsed with
+# Requests are raw (PreflightTest's raw_request and raw_exchange) so that the
+# header bytes themselves can be checked; every JSON body is parsed with
 # JSON::PP, and the key order with a small parser of our own (JSON::PP does
 # not keep it).
 
@@ -17,10 +17,8 @@ use JSON::PP ();
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(%H raw_exchange);
+use PreflightTest qw(%H raw_request raw_exchange parse_response fields_of);
 
-my $host    = '127.0.0.1';
-my $port    = Apache::Test::vars('port');
 my $docroot = Apache::Test::vars('documentroot');
 my $logs    = Apache::Test::vars('t_logs');
 my $CONF    = Apache::Test::vars('t_conf') . '/explain.conf';
@@ -49,7 +47,7 @@ sub at {
 sub ht { my ($dir, $line) = @_; return "$docroot/$dir/.htaccess:$line" }
 
 my $HT = <<'HT';
-# written by t/explain.t
+# written by t/explain_handler.t
 PreflightAllowOrigin +https://ht-b.example.com
 PreflightAllowMethods +DELETE
 PreflightAllowHeaders X-Ht-B
@@ -101,67 +99,74 @@ my $A = 'https://a.example.com';
 
 # ---- the explained cases
 # q: the query string, as sent
-# request, lookup: the expected objects (lookup.filename relative to the
+# write: as in PreflightTest, the .htaccess to write first
+# request, lookup: the expected JSON objects (lookup.filename relative to the
 #   document root, or undef; lookup.handler undef unless given)
 # filename, handler: lookup.filename must be null or a path; lookup.handler is handler
-# mode, verdict, allowed, status ('any' list: one of), reason (qr//),
+# lookup_status: lookup.status ('any' list: one of)
+# fails: the lookup.status of a lookup that failed: then only an error
+# mode, verdict, allowed, decision_status ('any' list: one of), reason (qr//):
+#   the JSON's mode and decision
 # applied: 0 (not sent: ReportOnly) -- "applied": false or the reason says so
-# headers: exactly these; list values compare as token sets
+# would_send: the JSON's headers object, exactly these; list values compare
+#   as token sets
 # policy: { directive => [value, [set_at...], except] }
+# order: the keys of each object in their order
+# no_error_log: the module logged no denial for the explain request
 my @cases = (
     { name => 'Location policy: preflight allowed',
       q => "uri=/ex/api/x.txt&origin=$A&method=PUT&headers=x-token",
       request => { uri => '/ex/api/x.txt', origin => $A, method => 'PUT',
                    headers => 'x-token', kind => 'preflight' },
       lookup => { status => 200, uri => '/ex/api/x.txt', filename => 'ex/api/x.txt' },
-      mode => 'On', verdict => 'preflight-allowed', allowed => 1, status => 204,
+      mode => 'On', verdict => 'preflight-allowed', allowed => 1, decision_status => 204,
       reason => qr/allow/i,
-      headers => { $ACAO => $A, $ACAC => 'true', $ACAM => 'GET, PUT',
+      would_send => { $ACAO => $A, $ACAC => 'true', $ACAM => 'GET, PUT',
                    $ACAH => 'X-Token, Content-Type', $ACMA => '600',
                    Allow => 'GET, HEAD, PUT, OPTIONS', Vary => 'Origin' },
       policy => \%api_policy, order => 1 },
     { name => 'Location policy: preflight denied, origin',
       q => 'uri=/ex/api/x.txt&origin=https://evil.example.net&method=PUT',
-      mode => 'On', verdict => 'preflight-denied-origin', allowed => 0, status => 403,
+      mode => 'On', verdict => 'preflight-denied-origin', allowed => 0, decision_status => 403,
       reason => qr/^origin 'https:\/\/evil\.example\.net' is not in PreflightAllowOrigin/,
-      headers => { Vary => 'Origin' }, no_error_log => 1 },
+      would_send => { Vary => 'Origin' }, no_error_log => 1 },
     { name => 'Location policy: preflight denied, method',
       q => "uri=/ex/api/x.txt&origin=$A&method=DELETE",
-      verdict => 'preflight-denied-method', allowed => 0, status => 403,
+      verdict => 'preflight-denied-method', allowed => 0, decision_status => 403,
       reason => qr/^method 'DELETE' is not in PreflightAllowMethods/,
-      headers => { Vary => 'Origin' }, no_error_log => 1 },
+      would_send => { Vary => 'Origin' }, no_error_log => 1 },
     { name => 'Location policy: methods compare case-sensitively',
       q => "uri=/ex/api/x.txt&origin=$A&method=put",
-      verdict => 'preflight-denied-method', allowed => 0, status => 403,
+      verdict => 'preflight-denied-method', allowed => 0, decision_status => 403,
       reason => qr/method 'put' is not in PreflightAllowMethods/ },
     { name => 'Location policy: preflight denied, header',
       q => "uri=/ex/api/x.txt&origin=$A&method=PUT&headers=x-token,x-bad",
-      verdict => 'preflight-denied-header', allowed => 0, status => 403,
+      verdict => 'preflight-denied-header', allowed => 0, decision_status => 403,
       reason => qr/^header 'x-bad' is not in PreflightAllowHeaders/i,
-      headers => { Vary => 'Origin' }, no_error_log => 1 },
+      would_send => { Vary => 'Origin' }, no_error_log => 1 },
     { name => 'Location policy: + in headers is a space',
       q => "uri=/ex/api/x.txt&origin=$A&method=PUT&headers=x-token,+content-type",
       request => { uri => '/ex/api/x.txt', origin => $A, method => 'PUT',
                    headers => 'x-token, content-type', kind => 'preflight' },
-      verdict => 'preflight-allowed', allowed => 1, status => 204 },
+      verdict => 'preflight-allowed', allowed => 1, decision_status => 204 },
     { name => 'Location policy: actual allowed by a wildcard',
       q => 'uri=/ex/api/x.txt&origin=https://sub.example.com',
       request => { uri => '/ex/api/x.txt', origin => 'https://sub.example.com',
                    method => undef, headers => undef, kind => 'actual' },
-      verdict => 'cors-allowed', allowed => 1, status => undef, reason => qr/allow/i,
-      headers => { $ACAO => 'https://sub.example.com', $ACAC => 'true',
+      verdict => 'cors-allowed', allowed => 1, decision_status => undef, reason => qr/allow/i,
+      would_send => { $ACAO => 'https://sub.example.com', $ACAC => 'true',
                    $ACEH => 'X-Request-Id', Vary => 'Origin' } },
     { name => 'Location policy: actual denied (the bare parent)',
       q => 'uri=/ex/api/x.txt&origin=https://example.com',
-      verdict => 'cors-denied-origin', allowed => 0, status => undef,
+      verdict => 'cors-denied-origin', allowed => 0, decision_status => undef,
       reason => qr/^origin 'https:\/\/example\.com' is not in PreflightAllowOrigin/,
-      headers => { Vary => 'Origin' }, no_error_log => 1 },
+      would_send => { Vary => 'Origin' }, no_error_log => 1 },
     { name => 'Location policy: no Origin',
       q => 'uri=/ex/api/x.txt',
       request => { uri => '/ex/api/x.txt', origin => undef, method => undef,
                    headers => undef, kind => 'no-origin' },
-      mode => 'On', verdict => undef, status => undef,
-      headers => { Vary => 'Origin' } },
+      mode => 'On', verdict => undef, decision_status => undef,
+      would_send => { Vary => 'Origin' } },
     { name => 'uri with a query',
       q => "uri=/ex/api/x.txt%3Fa%3D1%26b%3D2&origin=$A",
       request => { uri => '/ex/api/x.txt?a=1&b=2', origin => $A, method => undef,
@@ -185,8 +190,8 @@ my @cases = (
     { name => '.htaccess: preflight allowed', write => ['ex/ht', $HT],
       q => 'uri=/ex/ht/x.txt&origin=https://ht-b.example.com&method=DELETE&headers=x-ht-b',
       lookup => { status => 200, uri => '/ex/ht/x.txt', filename => 'ex/ht/x.txt' },
-      mode => 'On', verdict => 'preflight-allowed', allowed => 1, status => 200,
-      headers => { $ACAO => 'https://ht-b.example.com', $ACAM => 'GET, PUT, DELETE',
+      mode => 'On', verdict => 'preflight-allowed', allowed => 1, decision_status => 200,
+      would_send => { $ACAO => 'https://ht-b.example.com', $ACAM => 'GET, PUT, DELETE',
                    $ACAH => 'X-Ht-B', $ACMA => '60',
                    Allow => 'GET, HEAD, PUT, DELETE, OPTIONS', Vary => 'Origin' },
       policy => {
@@ -202,15 +207,15 @@ my @cases = (
       } },
     { name => '.htaccess: the inherited origin, a replaced header',
       q => 'uri=/ex/ht/x.txt&origin=https://ht-a.example.com&method=GET&headers=x-ht-a',
-      verdict => 'preflight-denied-header', allowed => 0, status => 403,
+      verdict => 'preflight-denied-header', allowed => 0, decision_status => 403,
       reason => qr/header 'x-ht-a' is not in PreflightAllowHeaders/i,
-      headers => { Vary => 'Origin' } },
+      would_send => { Vary => 'Origin' } },
 
     # <Directory> edited by two <Location> lines; two replacing lines
     { name => 'Directory + Location edits',
       q => 'uri=/ex/dir/x.txt&origin=https://dir-c.example.com',
-      mode => 'On', verdict => 'cors-allowed', allowed => 1, status => undef,
-      headers => { $ACAO => 'https://dir-c.example.com', Vary => 'Origin' },
+      mode => 'On', verdict => 'cors-allowed', allowed => 1, decision_status => undef,
+      would_send => { $ACAO => 'https://dir-c.example.com', Vary => 'Origin' },
       policy => {
           PreflightAllowOrigin => [['https://dir-b.example.com', 'https://dir-c.example.com'],
               [at($DIR, 'PreflightAllowOrigin https://dir-a.example.com https://dir-b.example.com'),
@@ -233,20 +238,20 @@ my @cases = (
       } },
     { name => 'Directory + Location edits: removed origin',
       q => 'uri=/ex/dir/x.txt&origin=https://dir-a.example.com',
-      verdict => 'cors-denied-origin', allowed => 0, status => undef,
+      verdict => 'cors-denied-origin', allowed => 0, decision_status => undef,
       reason => qr/^origin 'https:\/\/dir-a\.example\.com' is not in PreflightAllowOrigin/,
-      headers => { Vary => 'Origin' } },
+      would_send => { Vary => 'Origin' } },
 
     # "*"
     { name => 'origin *: sent literally',
       q => 'uri=/ex/star/x.txt&origin=https://y.example.com',
       verdict => 'cors-allowed', allowed => 1,
-      headers => { $ACAO => '*' },
+      would_send => { $ACAO => '*' },
       policy => { PreflightAllowOrigin => [['*'], [at('<Location /ex/star/>', 'PreflightAllowOrigin *')]] } },
     { name => 'origin * with an exception: echoed',
       q => 'uri=/ex/star/minus/x.txt&origin=https://y.example.com',
       verdict => 'cors-allowed', allowed => 1,
-      headers => { $ACAO => 'https://y.example.com', Vary => 'Origin' },
+      would_send => { $ACAO => 'https://y.example.com', Vary => 'Origin' },
       policy => { PreflightAllowOrigin => [['*'],
           [at('<Location /ex/star/>', 'PreflightAllowOrigin *'),
            at('<Location /ex/star/minus/>', 'PreflightAllowOrigin -https://x.example.com')],
@@ -254,14 +259,14 @@ my @cases = (
     { name => 'origin * with an exception: the exception',
       q => 'uri=/ex/star/minus/x.txt&origin=https://x.example.com',
       verdict => 'cors-denied-origin', allowed => 0,
-      headers => { Vary => 'Origin' } },
+      would_send => { Vary => 'Origin' } },
 
     # modes
     { name => 'ReportOnly: decided as On, nothing sent',
       q => 'uri=/ex/ro/x.txt&origin=https://ro.example.com&method=PUT',
       mode => 'ReportOnly', verdict => 'preflight-allowed', allowed => 1,
-      status => ['any', 204, undef], applied => 0,
-      headers => { $ACAO => 'https://ro.example.com', $ACAM => 'PUT',
+      decision_status => ['any', 204, undef], applied => 0,
+      would_send => { $ACAO => 'https://ro.example.com', $ACAM => 'PUT',
                    Allow => 'PUT, OPTIONS', Vary => 'Origin' },
       policy => { PreflightEngine => ['ReportOnly',
           [at('<Location /ex/ro/>', 'PreflightEngine ReportOnly')]] } },
@@ -269,11 +274,11 @@ my @cases = (
       q => 'uri=/ex/ro/x.txt&origin=https://ro.example.com&method=DELETE',
       mode => 'ReportOnly', verdict => 'preflight-denied-method', allowed => 0,
       reason => qr/method 'DELETE' is not in PreflightAllowMethods/,
-      headers => { Vary => 'Origin' }, no_error_log => 1 },
+      would_send => { Vary => 'Origin' }, no_error_log => 1 },
     { name => 'PreflightEngine Off: policy shown, nothing decided',
       q => 'uri=/ex/off/x.txt&origin=https://off.example.com&method=GET',
-      mode => 'Off', verdict => undef, allowed => 0, status => undef,
-      reason => qr/nothing|leaves|alone|does not/i, headers => {},
+      mode => 'Off', verdict => undef, allowed => 0, decision_status => undef,
+      reason => qr/nothing|leaves|alone|does not/i, would_send => {},
       policy => {
           PreflightEngine => ['Off', [at('<Location /ex/off/>', 'PreflightEngine Off')]],
           PreflightAllowOrigin => [['https://off.example.com'],
@@ -282,20 +287,20 @@ my @cases = (
     { name => 'no configuration: the defaults, set nowhere',
       q => "uri=/ex/none/x.txt&origin=$A&method=GET",
       lookup => { status => 200, uri => '/ex/none/x.txt', filename => 'ex/none/x.txt' },
-      mode => 'Off', verdict => undef, allowed => 0, status => undef,
-      reason => qr/nothing|leaves|alone|does not/i, headers => {},
+      mode => 'Off', verdict => undef, allowed => 0, decision_status => undef,
+      reason => qr/nothing|leaves|alone|does not/i, would_send => {},
       policy => \%defaults },
     { name => 'passthrough: the handler answers',
       q => 'uri=/ex/pass/x.txt&origin=https://pass.example.com&method=PUT',
-      verdict => 'preflight-allowed', allowed => 1, status => undef,
+      verdict => 'preflight-allowed', allowed => 1, decision_status => undef,
       reason => qr/handler/i,
-      headers => { $ACAO => 'https://pass.example.com', $ACAM => 'PUT', Vary => 'Origin' },
+      would_send => { $ACAO => 'https://pass.example.com', $ACAM => 'PUT', Vary => 'Origin' },
       policy => { PreflightPassthrough => ['On',
           [at('<Location /ex/pass/>', 'PreflightPassthrough On')]] } },
     { name => 'wildcards echoed with credentials',
       q => 'uri=/ex/wild/x.txt&origin=https://a.b.wild.example&method=PATCH&headers=x-one,x-two',
-      verdict => 'preflight-allowed', allowed => 1, status => 204,
-      headers => { $ACAO => 'https://a.b.wild.example', $ACAC => 'true',
+      verdict => 'preflight-allowed', allowed => 1, decision_status => 204,
+      would_send => { $ACAO => 'https://a.b.wild.example', $ACAC => 'true',
                    $ACAM => 'PATCH', $ACAH => 'x-one, x-two',
                    Allow => 'PATCH, OPTIONS',
                    Vary => 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' },
@@ -305,19 +310,19 @@ my @cases = (
                       [at('<Location /ex/wild/>', 'PreflightAllowPrivateNetwork On')]] } },
     { name => 'wildcard origin: not the parent',
       q => 'uri=/ex/wild/x.txt&origin=https://wild.example&method=PATCH',
-      verdict => 'preflight-denied-origin', allowed => 0, status => 403,
-      headers => { Vary => 'Origin' } },
+      verdict => 'preflight-denied-origin', allowed => 0, decision_status => 403,
+      would_send => { Vary => 'Origin' } },
 
     # lookups that end in authentication or in a refusal
     { name => '401 area: actual, policy shown',
       q => 'uri=/ex/auth/x.txt&origin=https://auth.example.com',
       lookup => { status => 401, uri => '/ex/auth/x.txt', filename => 'ex/auth/x.txt' },
       mode => 'On', verdict => 'cors-allowed', allowed => 1,
-      headers => { $ACAO => 'https://auth.example.com', $ACAC => 'true', Vary => 'Origin' } },
+      would_send => { $ACAO => 'https://auth.example.com', $ACAC => 'true', Vary => 'Origin' } },
     { name => '401 area: preflight skips authentication',
       q => 'uri=/ex/auth/x.txt&origin=https://auth.example.com&method=PUT',
       lookup_status => ['any', 200, 401],
-      mode => 'On', verdict => 'preflight-allowed', allowed => 1, status => 204 },
+      mode => 'On', verdict => 'preflight-allowed', allowed => 1, decision_status => 204 },
     # the lookup runs with the method of the request explained
     { name => 'OPTIONS refused by <Limit>: preflight lookup fails',
       q => 'uri=/ex/limit/x.txt&origin=https://limit.example.com&method=GET',
@@ -343,7 +348,9 @@ my @cases = (
 # header values without CR/LF/NUL, no header named after injected text, no
 # Access-Control-* or Vary on the explain response, no policy unless the
 # lookup worked, and the server answers the next request.
-# bad: the parameter a 400 must name; ok: 200 expected (lookup may fail)
+# bad: the parameter a 400 must name; status: the explain response's status
+# ('any' list: one of); lookup_fails, inside_root, echo, not_allowed: what
+# the JSON must say of the lookup, the file, a value and the decision
 my $INJ = '%0d%0aX-Injected:%20yes';
 my %base = (uri => '/ex/api/x.txt', origin => $A, method => 'PUT', headers => 'x-token');
 sub query {
@@ -510,11 +517,9 @@ for my $m (@methods[1 .. $#methods]) {
 for my $w (@same_words) {
     my ($origin, $method, $hdrs) = @$w;
     my $off = -s "$logs/error_log";
-    my $req = "OPTIONS /ex/api/x.txt HTTP/1.1\r\nHost: $host:$port\r\nOrigin: $origin\r\n"
-            . "Access-Control-Request-Method: $method\r\n"
-            . (defined $hdrs ? "Access-Control-Request-Headers: $hdrs\r\n" : '')
-            . "Connection: close\r\n\r\n";
-    raw_exchange($req);
+    raw_exchange(raw_request(OPTIONS => '/ex/api/x.txt',
+                             [Origin => $origin, ACRM => $method,
+                              defined $hdrs ? (ACRH => $hdrs) : ()]));
     my $logged = '(no log line)';
     for (1 .. 20) {
         open my $fh, '<', "$logs/error_log" or last;
@@ -584,8 +589,8 @@ sub case_checks {
         if exists $c->{verdict};
     push @k, ['decision.allowed', sub { bool(decision($_[0])->{allowed}) }, $c->{allowed} ? 'true' : 'false']
         if exists $c->{allowed};
-    push @k, ['decision.status', sub { decision($_[0])->{status} }, $c->{status}]
-        if exists $c->{status};
+    push @k, ['decision.status', sub { decision($_[0])->{status} }, $c->{decision_status}]
+        if exists $c->{decision_status};
     push @k, ['decision.reason', sub { decision($_[0])->{reason} // '' }, $c->{reason}]
         if $c->{reason};
     if (exists $c->{applied}) {
@@ -596,9 +601,9 @@ sub case_checks {
                         ? 'says so' : 'applied: ' . bool($d->{applied}) . ", reason: " . ($d->{reason} // '') },
                   'says so'];
     }
-    if ($c->{headers}) {
+    if ($c->{would_send}) {
         push @k, ['headers', sub { headers_canon(json($_[0])->{headers}) },
-                  headers_canon($c->{headers})];
+                  headers_canon($c->{would_send})];
     }
     for my $d (sort keys %{ $c->{policy} || {} }) {
         my ($value, $set_at, $except) = @{ $c->{policy}{$d} };
@@ -706,8 +711,7 @@ sub keys_of  { join ' ', sort keys %{ json($_[0]) } }
 sub bool     { my $v = shift; !defined $v ? 'null' : JSON::PP::is_bool($v) ? ($v ? 'true' : 'false') : "not a boolean: $v" }
 
 sub header {
-    my ($r, $name) = @_;
-    my @v = map { $_->[1] } grep { lc $_->[0] eq lc $name } @{ $r->{headers} };
+    my @v = fields_of(@_);
     return @v ? join(' | ', @v) : undef;
 }
 
@@ -760,48 +764,16 @@ sub denials_since {
 
 # ---- the client
 
-# GET (or $method) /explain?$q on its own connection. Returns
-# { status, headers => [[name, value]...], body, json, order }.
+# GET (or $method) /explain?$q on its own connection: parse_response's
+# answer (status, headers => [[name, value]...], body), with json and order.
 sub explain {
     my ($q, $path, $method, $body, $extra) = @_;
-    $path //= "/explain?$q";
-    $method //= 'GET';
-    my $req = "$method $path HTTP/1.1\r\nHost: $host:$port\r\n";
-    my @h = @{ $extra || [] };
-    while (my ($k, $v) = splice @h, 0, 2) {
-        $req .= "$k: $v\r\n";
-    }
-    $req .= 'Content-Length: ' . length($body) . "\r\n" if defined $body;
-    $req .= "Connection: close\r\n\r\n" . ($body // '');
-    my $resp = raw_exchange($req);
-    my ($head, $rest) = split /\r\n\r\n/, $resp, 2;
-    my @lines = split /\r\n/, $head // '';
-    my ($status) = (shift(@lines) // '') =~ m{^HTTP/1\.\d (\d{3})};
-    my @headers;
-    for (@lines) {
-        if (/^[ \t]/ && @headers) {     # obsolete folding: show it as such
-            $headers[-1][1] .= "\n$_";
-            next;
-        }
-        my ($n, $v) = split /:[ \t]*/, $_, 2;
-        push @headers, [$n, $v // ''];
-    }
-    $rest //= '';
-    if (grep { lc $_->[0] eq 'transfer-encoding' && $_->[1] =~ /chunked/i } @headers) {
-        my $out = '';
-        while ($rest =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
-            my $len = hex $1;
-            last if $len == 0;
-            $out .= substr($rest, 0, $len, '');
-            $rest =~ s/^\r\n//;
-        }
-        $rest = $out;
-    }
-    my $r = { status => $status // 'none', headers => \@headers, body => $rest };
-    if (length $rest) {
-        $r->{json} = eval { JSON::PP->new->decode($rest) };
+    my $r = parse_response(raw_exchange(raw_request($method // 'GET', $path // "/explain?$q",
+                                                    $extra, $body)));
+    if (length $r->{body}) {
+        $r->{json} = eval { JSON::PP->new->decode($r->{body}) };
         $r->{json} = undef unless ref $r->{json} eq 'HASH';
-        $r->{order} = key_order($rest) if $r->{json};
+        $r->{order} = key_order($r->{body}) if $r->{json};
     }
     return $r;
 }

@@ -18,7 +18,7 @@ my $so      = Apache::Test::vars('serverroot') . '/../.libs/mod_preflight.so';
 # <Directory> and in a <Location>, so every kind of section sees errors.
 # item: the value the message must quote as '<item>' (a qr// when the module
 # may name either of two items, undef when httpd writes the message itself).
-# reason: keyword(s) the message must contain, in any case.
+# says: keyword(s) the message must contain, in any case.
 # names: directives the message must name (default: the one on the last line).
 my @errors = (
     # origins: parts a serialized origin never has
@@ -34,20 +34,20 @@ my @errors = (
         ['//a.example.com',           'scheme']),
     # a bad item is reported even when it follows good ones
     { lines => 'PreflightAllowOrigin https://ok.example.com a.example.com',
-      item => 'a.example.com', reason => 'scheme' },
+      item => 'a.example.com', says => 'scheme' },
     (map { bad(PreflightAllowOrigin => $_, 'keyword') } qw(any all self)),
 
     # "*" never shares a section with other origins
     { lines => 'PreflightAllowOrigin * https://a.example.com',
-      item => '*', reason => 'combined' },
+      item => '*', says => 'combined' },
     { lines => 'PreflightAllowOrigin https://a.example.com *',
-      item => '*', reason => 'combined' },
+      item => '*', says => 'combined' },
     { lines => ['PreflightAllowOrigin https://a.example.com',
                 'PreflightAllowOrigin *'],
-      item => '*', reason => 'combined' },
+      item => '*', says => 'combined' },
     { lines => ['PreflightAllowOrigin *',
                 'PreflightAllowOrigin https://a.example.com'],
-      item => '*', reason => 'combined' },
+      item => '*', says => 'combined' },
 
     # hosts, ports, wildcards
     (map { bad(PreflightAllowOrigin => @$_) }
@@ -66,15 +66,15 @@ my @errors = (
     # methods: RFC 9110 tokens, separated by spaces
     (map { bad(PreflightAllowMethods => $_, 'method') } 'G(ET', 'X:Y', 'a"b'),
     { lines => 'PreflightAllowMethods GET, POST',
-      item => 'GET,', reason => 'spaces' },
+      item => 'GET,', says => 'spaces' },
     bad(PreflightAllowMethods => 'GET,POST', 'spaces'),
     { lines => 'PreflightAllowMethods GET +PUT',
-      item => qr/'(?:GET|\+PUT)'/, reason => '+ or -' },
+      item => qr/'(?:GET|\+PUT)'/, says => '+ or -' },
     { lines => 'PreflightAllowMethods -DELETE PUT',
-      item => qr/'(?:-DELETE|PUT)'/, reason => '+ or -' },
+      item => qr/'(?:-DELETE|PUT)'/, says => '+ or -' },
     # repeated lines add up, so the mix is an error across lines too
     { lines => ['PreflightAllowMethods GET', 'PreflightAllowMethods +PUT'],
-      item => qr/'(?:GET|\+PUT)'/, reason => '+ or -' },
+      item => qr/'(?:GET|\+PUT)'/, says => '+ or -' },
 
     # header names: tokens as well
     (map {
@@ -83,19 +83,19 @@ my @errors = (
          bad($directive => 'X-A,', 'spaces'),
          bad($directive => 'X-A,X-B', 'spaces'),
          { lines => "$directive X-A +X-B",
-           item => qr/'(?:X-A|\+X-B)'/, reason => '+ or -' })
+           item => qr/'(?:X-A|\+X-B)'/, says => '+ or -' })
     } qw(PreflightAllowHeaders PreflightExposeHeaders)),
 
     # max-age: 0 to 86400 seconds
     (map { bad(PreflightMaxAge => $_, '86400') } qw(-1 86401 abc 10s)),
     # httpd refuses an empty argument itself, with the directive's usage text
-    { lines => 'PreflightMaxAge ""',    item => undef,   reason => '86400' },
+    { lines => 'PreflightMaxAge ""',    item => undef,   says => '86400' },
 
     bad(PreflightEngine => 'maybe', 'On, Off or ReportOnly'),
     bad(PreflightSuccessStatus => '201', '200 or 204'),
     # a plain flag: httpd's own message
     { lines => 'PreflightAllowCredentials yes', item => undef,
-      reason => 'must be On or Off' },
+      says => 'must be On or Off' },
 
     # a wildcard over a public suffix (libpsl, Debian's list: ICANN and
     # private sections, explicit rules only) would let anyone who registers a
@@ -107,23 +107,23 @@ my @errors = (
         'https://*.foo.ck',             # under the wildcard rule *.ck
         'https://*.kawasaki.jp'),
     { lines => 'PreflightAllowOrigin https://ok.example.com https://*.com',
-      item => 'https://*.com', reason => 'public suffix' },
+      item => 'https://*.com', says => 'public suffix' },
     { lines => 'PreflightAllowOrigin +https://*.org',
-      item => qr/'\+?https:\/\/\*\.org'/, reason => 'public suffix' },
+      item => qr/'\+?https:\/\/\*\.org'/, says => 'public suffix' },
     { lines => ['PreflightAllowOrigin https://a.example.com',
                 'PreflightAllowOrigin https://*.net'],
-      item => 'https://*.net', reason => 'public suffix' },
+      item => 'https://*.net', says => 'public suffix' },
 
     # PreflightTenantLimit: server config and <VirtualHost> only; httpd
     # itself refuses it elsewhere
     { lines => 'PreflightTenantLimit credentials', ctx => 'directory',
-      item => undef, reason => 'not allowed',
+      item => undef, says => 'not allowed',
       names => ['PreflightTenantLimit'] },
     { lines => 'PreflightTenantLimit credentials', ctx => 'location',
-      item => undef, reason => 'not allowed',
+      item => undef, says => 'not allowed',
       names => ['PreflightTenantLimit'] },
     (map { { lines => "PreflightTenantLimit $_->[0]", ctx => 'server',
-             item => $_->[1], reason => [] } }
+             item => $_->[1], says => [] } }
         ['cookies',                    'cookies'],
         ['credentials cookies',        'cookies'],
         ['max-age=abc',                'max-age=abc'],
@@ -135,14 +135,14 @@ my @errors = (
         ['none credentials',           qr/'(?:none|credentials)'/],
         ['credentials none',           qr/'(?:none|credentials)'/]),
     { lines => 'PreflightTenantLimit max-age=abc', ctx => 'vhost',
-      item => 'max-age=abc', reason => [] },
+      item => 'max-age=abc', says => [] },
 
     # any origin with credentials is the classic CORS hole (Fetch forbids it)
     { lines => ['PreflightAllowOrigin *', 'PreflightAllowCredentials On'],
-      item => undef, reason => [],
+      item => undef, says => [],
       names => [qw(PreflightAllowOrigin PreflightAllowCredentials)] },
     { lines => ['PreflightAllowCredentials On', 'PreflightAllowOrigin *'],
-      item => undef, reason => [],
+      item => undef, says => [],
       names => [qw(PreflightAllowOrigin PreflightAllowCredentials)] },
 );
 
@@ -177,7 +177,8 @@ my @accepted = (
     { lines => 'PreflightTenantLimit credentials any-origin', ctx => 'vhost' },
     { lines => 'PreflightTenantLimit none', ctx => 'vhost' },
     # "*" and credentials from different sections meet only in a merge, which
-    # the module answers at run time (README): not a configuration error.
+    # the module answers at run time (README "Behaviour in detail", * with
+    # credentials across sections): not a configuration error.
     { lines => ['PreflightAllowOrigin *',
                 '<Location /inner>', 'PreflightAllowCredentials On', '</Location>'] },
 );
@@ -236,8 +237,8 @@ sub context_of {
 my $tests = 2;                                  # the full configuration
 for my $e (@errors) {
     $e->{names}  ||= [ (lines($e))[-1] =~ /^(\S+)/ ];
-    $e->{reason} = [ $e->{reason} ] unless ref $e->{reason};
-    $tests += 2 + @{ $e->{names} } + (defined $e->{item}) + @{ $e->{reason} };
+    $e->{says} = [ $e->{says} ] unless ref $e->{says};
+    $tests += 2 + @{ $e->{names} } + (defined $e->{item}) + @{ $e->{says} };
 }
 for my $c (@accepted) {
     $tests += 2 + (defined $c->{warns}) + (defined $c->{quiet});
@@ -264,8 +265,8 @@ for my $e (@errors) {
         my $item = ref $e->{item} ? $e->{item} : quoted($e->{item});
         ok t_cmp($msg, $item, "$what: message quotes the value");
     }
-    for my $reason (@{ $e->{reason} }) {
-        ok t_cmp($msg, qr/\Q$reason\E/i, "$what: message says '$reason'");
+    for my $word (@{ $e->{says} }) {
+        ok t_cmp($msg, qr/\Q$word\E/i, "$what: message says '$word'");
     }
 }
 
@@ -308,8 +309,8 @@ sub quoted {
 
 # A one-line error whose message must quote the value given.
 sub bad {
-    my ($directive, $value, $reason) = @_;
-    return { lines => "$directive $value", item => $value, reason => $reason };
+    my ($directive, $value, $says) = @_;
+    return { lines => "$directive $value", item => $value, says => $says };
 }
 
 sub lines {

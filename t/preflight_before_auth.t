@@ -1,8 +1,9 @@
-# Authentication (SPEC "Shape" and behaviour 2): a preflight never carries
-# credentials, so an in-scope preflight is answered before authentication;
-# every other request, plain OPTIONS included, still needs credentials, and
-# its 401 carries the CORS headers so the page can see the refusal.
-# Host-based access control still applies to preflights.
+# Authentication (README "Behaviour in detail", Preflight and Actual
+# requests): a preflight never carries credentials, so an in-scope preflight
+# is answered before authentication; every other request, plain OPTIONS
+# included, still needs credentials, and its 401 carries the CORS headers so
+# the page can see the refusal. Host-based access control still applies to
+# preflights.
 use strict;
 use warnings FATAL => 'all';
 
@@ -50,14 +51,14 @@ my @cases = (
     { name => 'preflight, refused origin: 403, not 401',
       req => [OPTIONS => '/act/auth/data.txt',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'GET']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       absent => ['WWW-Authenticate'],
       pf => 'preflight-denied-origin' },
     { name => 'preflight, refused method: 403, not 401',
       req => [OPTIONS => '/act/auth/data.txt',
               [Origin => $APP, 'Access-Control-Request-Method' => 'DELETE']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['WWW-Authenticate'],
       pf => 'preflight-denied-method' },
 
@@ -91,18 +92,18 @@ my @cases = (
       absent => ['X-Act-Marker'] },
     { name => 'GET without credentials, refused origin',
       req => [GET => '/act/auth/data.txt', [Origin => $EVIL]],
-      status => 401, no_cors => 1,
+      status => 401, no_acx => 1,
       hdr => { 'WWW-Authenticate' => $CHALLENGE },
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
     { name => 'GET with credentials, refused origin',
       req => [GET => '/act/auth/data.txt', [Origin => $EVIL, Authorization => $GOOD]],
-      status => 200, body => $DATA, no_cors => 1 },
+      status => 200, body => $DATA, no_acx => 1 },
 
     # plain OPTIONS is not a preflight: authentication applies
     { name => 'plain OPTIONS without Origin',
       req => [OPTIONS => '/act/auth/data.txt', []],
-      status => 401, no_cors => 1,
+      status => 401, no_acx => 1,
       hdr => { 'WWW-Authenticate' => $CHALLENGE } },
     { name => 'plain OPTIONS with Origin only',
       req => [OPTIONS => '/act/auth/data.txt', [Origin => $APP]],
@@ -113,7 +114,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => 'plain OPTIONS with Access-Control-Request-Method only',
       req => [OPTIONS => '/act/auth/data.txt', ['Access-Control-Request-Method' => 'GET']],
-      status => 401, no_cors => 1,
+      status => 401, no_acx => 1,
       hdr => { 'WWW-Authenticate' => $CHALLENGE } },
     { name => 'plain OPTIONS with credentials',
       req => [OPTIONS => '/act/auth/data.txt', [Origin => $APP, Authorization => $GOOD]],
@@ -125,13 +126,13 @@ my @cases = (
     { name => 'preflight to Require all denied',
       req => [OPTIONS => '/act/auth-closed/data.txt',
               [Origin => $APP, 'Access-Control-Request-Method' => 'GET']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['WWW-Authenticate'] },
     { name => 'preflight to Require all denied, with credentials',
       req => [OPTIONS => '/act/auth-closed/data.txt',
               [Origin => $APP, 'Access-Control-Request-Method' => 'GET',
                Authorization => $GOOD]],
-      status => 403, no_cors => 1 },
+      status => 403, no_acx => 1 },
     { name => 'GET to Require all denied',
       req => [GET => '/act/auth-closed/data.txt', [Origin => $APP, Authorization => $GOOD]],
       status => 403,
@@ -139,13 +140,13 @@ my @cases = (
     { name => 'preflight to a failing Require ip',
       req => [OPTIONS => '/act/auth-ip/data.txt',
               [Origin => $APP, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_cors => 1 },
+      status => 403, no_acx => 1 },
     { name => 'GET to a failing Require ip',
       req => [GET => '/act/auth-ip/data.txt', [Origin => $APP]],
       status => 403,
       hdr => { 'Access-Control-Allow-Origin' => $APP } },
 );
 
-plan tests => act_tests(@cases);
+plan tests => case_tests(@cases);
 
-run_act(@cases);
+run_cases(@cases);

@@ -3,10 +3,9 @@
 # CORS headers and decision, and preflights that carry a request body, on
 # the 200 path (answered in the type checker, DONE) and the 204 path.
 #
-# Every other case runs over HTTP/2 from the tables of the HTTP/1.1 files
-# (actual.t, errors.t, auth.t, vary.t, backends.t, options.t, preflight.t,
-# directives.t, merge.t, htaccess.t, ...): t/lib/PreflightTest.pm sends each
-# case over both, with curl --http2-prior-knowledge. Debian 12's curl
+# Every case of the other files' tables runs over HTTP/2 as well (README
+# "Behaviour in detail", HTTP/2): t/lib/PreflightTest.pm's run_cases sends
+# each over both, with curl --http2-prior-knowledge. Debian 12's curl
 # (7.88.1) cannot reuse a prior-knowledge connection (curl issue 10634,
 # fixed in 8.0.0: the second URL fails with "Error in the HTTP2 framing
 # layer"), so the streams here are sent with nghttp, which opens all of them

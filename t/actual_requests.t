@@ -1,4 +1,5 @@
-# Actual CORS requests (SPEC behaviour 3 and 4): served as usual, with
+# Actual CORS requests (README "Behaviour in detail", Actual requests and
+# PreflightAllowOrigin * without credentials): served as usual, with
 # Access-Control-Allow-Origin, -Credentials and -Expose-Headers only for an
 # allowed origin, and Vary: Origin on every response in scope.
 use strict;
@@ -76,34 +77,34 @@ my @cases = (
                   Vary => ['Origin'] } },
     { name => 'CGI local redirect, refused origin',
       req => [GET => '/act/basic/probe.cgi?redirect=/act/basic/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # refused origin: still served (browsers enforce CORS), nothing added
     { name => 'GET static, refused origin',
       req => [GET => '/act/basic/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
     (map {
         { name => "$_ CGI, refused origin",
           req => [$_ => '/act/basic/probe.cgi',
                   [Origin => $EVIL, 'Content-Type' => 'text/plain'], "evil \L$_"],
-          status => 200, body => "probe ran: $_\nbody: evil \L$_\n", no_cors => 1,
+          status => 200, body => "probe ran: $_\nbody: evil \L$_\n", no_acx => 1,
           hdr => { 'X-Act-Marker' => "probe-$_" },
           tokens => { Vary => ['Origin'] },
           pf => 'cors-denied-origin' }
     } qw(POST PUT)),
 
-    # no Origin: a cache must still key on Origin (SPEC 4), PREFLIGHT unset
+    # no Origin: a cache must still key on Origin, PREFLIGHT unset
     { name => 'GET static, no Origin',
       req => [GET => '/act/basic/data.txt', []],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => '-' },
     { name => 'POST CGI, no Origin',
       req => [POST => '/act/basic/probe.cgi', ['Content-Type' => 'text/plain'], 'plain'],
-      status => 200, body => "probe ran: POST\nbody: plain\n", no_cors => 1,
+      status => 200, body => "probe ran: POST\nbody: plain\n", no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => '-' },
 
@@ -117,7 +118,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => 'GET, credentials off, refused origin',
       req => [GET => '/act/nocred/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # Fetch ignores a literal "*" in Expose-Headers on a credentialed
@@ -142,9 +143,9 @@ my @cases = (
       absent => ['Access-Control-Allow-Credentials'] },
     { name => 'Expose-Headers *, refused origin',
       req => [GET => '/act/exposeall/probe.cgi?extra=1', [Origin => $EVIL]],
-      status => 200, no_cors => 1 },
+      status => 200, no_acx => 1 },
 );
 
-plan tests => act_tests(@cases);
+plan tests => case_tests(@cases);
 
-run_act(@cases);
+run_cases(@cases);

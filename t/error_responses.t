@@ -1,6 +1,7 @@
-# Error responses (SPEC behaviour 3): for an allowed origin the CORS headers
-# are on 4xx and 5xx answers and on ErrorDocument pages too, since a browser
-# hides from the page any response without them, error details included.
+# Error responses (README "Behaviour in detail", Actual requests and Scope):
+# for an allowed origin the CORS headers are on 4xx and 5xx answers and on
+# ErrorDocument pages too, since a browser hides from the page any response
+# without them, error details included.
 use strict;
 use warnings FATAL => 'all';
 
@@ -20,12 +21,12 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => '404, refused origin',
       req => [GET => '/act/basic/missing.txt', [Origin => $EVIL]],
-      status => 404, no_cors => 1,
+      status => 404, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
     { name => '404, no Origin',
       req => [GET => '/act/basic/missing.txt', []],
-      status => 404, no_cors => 1,
+      status => 404, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # ErrorDocument: an internal redirect to a local page. The access log
@@ -38,7 +39,7 @@ my @cases = (
       redir_pf => 'cors-allowed' },
     { name => 'ErrorDocument page in scope, refused origin',
       req => [GET => '/act/errdoc/missing.txt', [Origin => $EVIL]],
-      status => 404, body => $PAGE, no_cors => 1,
+      status => 404, body => $PAGE, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       redir_pf => 'cors-denied-origin' },
     { name => 'ErrorDocument page out of scope, allowed origin',
@@ -48,7 +49,7 @@ my @cases = (
       redir_pf => 'cors-allowed' },
     { name => 'ErrorDocument page out of scope, refused origin',
       req => [GET => '/act/errdoc-out/missing.txt', [Origin => $EVIL]],
-      status => 404, body => $PAGE, no_cors => 1,
+      status => 404, body => $PAGE, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       redir_pf => 'cors-denied-origin' },
 
@@ -61,19 +62,19 @@ my @cases = (
       redir_pf => 'cors-allowed' },
     { name => 'ErrorDocument CGI, refused origin',
       req => [GET => '/act/errdoc-cgi/missing.txt', [Origin => $EVIL]],
-      status => 404, body => "probe ran: GET\n", no_cors => 1,
+      status => 404, body => "probe ran: GET\n", no_acx => 1,
       tokens => { Vary => ['Origin'] },
       redir_pf => 'cors-denied-origin' },
     { name => 'ErrorDocument CGI for a refused preflight',
       req => [OPTIONS => '/act/errdoc-cgi/data.txt',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'GET']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       redir_pf => 'preflight-denied-origin' },
     { name => 'ErrorDocument CGI for a preflight with a refused method',
       req => [OPTIONS => '/act/errdoc-cgi/data.txt',
               [Origin => $APP, 'Access-Control-Request-Method' => 'DELETE']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       redir_pf => 'preflight-denied-method' },
 
     # httpd's own 500: the script dies before sending a header
@@ -85,7 +86,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => '500 from a broken CGI, refused origin',
       req => [GET => '/act/basic/broken.cgi', [Origin => $EVIL]],
-      status => 500, no_cors => 1,
+      status => 500, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
 
@@ -98,7 +99,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => '503 sent by a CGI, refused origin',
       req => [GET => '/act/basic/probe.cgi?status=503', [Origin => $EVIL]],
-      status => 503, no_cors => 1,
+      status => 503, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # access control fails before fixups and handlers ever run
@@ -113,7 +114,7 @@ my @cases = (
       tokens => { Vary => ['Origin'] } },
     { name => '403 from Require all denied, refused origin',
       req => [GET => '/act/closed/data.txt', [Origin => $EVIL]],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin' },
 
@@ -125,7 +126,7 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => '301 from mod_dir, refused origin',
       req => [GET => '/act/basic/idx', [Origin => $EVIL]],
-      status => 301, no_cors => 1,
+      status => 301, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
 
     # the core refuses PUT on a static file
@@ -136,9 +137,9 @@ my @cases = (
       pf => 'cors-allowed' },
     { name => '405 from the core, refused origin',
       req => [PUT => '/act/basic/data.txt', [Origin => $EVIL], 'new content'],
-      status => 405, no_cors => 1 },
+      status => 405, no_acx => 1 },
 );
 
-plan tests => act_tests(@cases);
+plan tests => case_tests(@cases);
 
-run_act(@cases);
+run_cases(@cases);

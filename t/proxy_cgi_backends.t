@@ -1,9 +1,10 @@
-# Backends (SPEC behaviour 5, "Shape", PreflightPassthrough): a preflight is
-# answered by the module and never reaches a CGI or a proxied backend (unless
-# PreflightPassthrough is on), and in scope the module owns the
-# Access-Control-* response headers: whatever a backend, a CGI or mod_headers
-# sets is replaced by the module's answer, or removed, so a response never
-# carries two Access-Control-Allow-Origin headers.
+# Backends: a preflight is answered by the module and never reaches a CGI or
+# a proxied backend (unless PreflightPassthrough is on), and in scope the
+# module owns the Access-Control-* response headers: whatever a backend, a
+# CGI or mod_headers sets is replaced by the module's answer, or removed, so
+# a response never carries two Access-Control-Allow-Origin headers.
+# README "Behaviour in detail", Preflight and Actual requests; README
+# "Directives", PreflightPassthrough.
 #
 # /act/backend/ stands for an application server that sets its own CORS
 # headers (Access-Control-Allow-Origin: https://backend.example,
@@ -31,12 +32,12 @@ my @cases = (
       pf => 'cors-allowed', backend => 'GET' },
     { name => 'proxied GET, refused origin',
       req => [GET => '/act/proxied/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       pf => 'cors-denied-origin', backend => 'GET' },
     { name => 'proxied GET, no Origin',
       req => [GET => '/act/proxied/data.txt', []],
-      status => 200, body => $DATA, no_cors => 1,
+      status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] },
       backend => 'GET' },
     { name => 'proxied 404, allowed origin',
@@ -47,7 +48,7 @@ my @cases = (
       backend => 'GET' },
     { name => 'proxied 404, refused origin',
       req => [GET => '/act/proxied/missing.txt', [Origin => $EVIL]],
-      status => 404, no_cors => 1, backend => 'GET' },
+      status => 404, no_acx => 1, backend => 'GET' },
     { name => 'proxied CGI with its own headers, allowed origin',
       req => [GET => '/act/proxied/probe.cgi?own=1', [Origin => $APP]],
       status => 200, body => "probe ran: GET\n",
@@ -71,13 +72,13 @@ my @cases = (
     { name => 'proxied preflight, refused origin',
       req => [OPTIONS => '/act/proxied/probe.cgi',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'GET']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['X-Act-Marker'],
       pf => 'preflight-denied-origin', backend => '' },
     { name => 'proxied preflight, refused method',
       req => [OPTIONS => '/act/proxied/probe.cgi',
               [Origin => $APP, 'Access-Control-Request-Method' => 'DELETE']],
-      status => 403, no_cors => 1, backend => '' },
+      status => 403, no_acx => 1, backend => '' },
     # plain OPTIONS belongs to the application
     { name => 'proxied plain OPTIONS with Origin',
       req => [OPTIONS => '/act/proxied/probe.cgi', [Origin => $APP]],
@@ -88,7 +89,7 @@ my @cases = (
       pf => 'cors-allowed', backend => 'OPTIONS' },
     { name => 'proxied plain OPTIONS without Origin',
       req => [OPTIONS => '/act/proxied/probe.cgi', []],
-      status => 200, body => "probe ran: OPTIONS\n", no_cors => 1,
+      status => 200, body => "probe ran: OPTIONS\n", no_acx => 1,
       backend => 'OPTIONS' },
     { name => 'proxied passthrough preflight, allowed',
       req => [OPTIONS => '/act/proxied-pass/probe.cgi?own=1', [%pre_put]],
@@ -99,7 +100,7 @@ my @cases = (
     { name => 'proxied passthrough preflight, refused origin',
       req => [OPTIONS => '/act/proxied-pass/probe.cgi?own=1',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['X-Act-Marker'],
       pf => 'preflight-denied-origin', backend => '' },
 
@@ -112,11 +113,11 @@ my @cases = (
       absent => ['Access-Control-Allow-Methods'] },
     { name => 'CGI with its own headers, refused origin',
       req => [GET => '/act/basic/probe.cgi?own=1', [Origin => $EVIL]],
-      status => 200, body => "probe ran: GET\n", no_cors => 1,
+      status => 200, body => "probe ran: GET\n", no_acx => 1,
       hdr => { 'X-Act-Marker' => 'probe-GET' } },
     { name => 'CGI with its own headers, no Origin',
       req => [GET => '/act/basic/probe.cgi?own=1', []],
-      status => 200, no_cors => 1 },
+      status => 200, no_acx => 1 },
     { name => 'CGI with its own headers, 404 status, allowed origin',
       req => [GET => '/act/basic/probe.cgi?own=1&status=404', [Origin => $APP]],
       status => 404, body => "probe ran: GET\n",
@@ -124,7 +125,7 @@ my @cases = (
       absent => ['Access-Control-Allow-Methods'] },
     { name => 'CGI with its own headers, 404 status, refused origin',
       req => [GET => '/act/basic/probe.cgi?own=1&status=404', [Origin => $EVIL]],
-      status => 404, no_cors => 1 },
+      status => 404, no_acx => 1 },
     { name => 'CGI preflight, allowed',
       req => [OPTIONS => '/act/basic/probe.cgi?own=1', [%pre_put]],
       status => 204, body => '',
@@ -135,7 +136,7 @@ my @cases = (
     { name => 'CGI preflight, refused origin',
       req => [OPTIONS => '/act/basic/probe.cgi?own=1',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['X-Act-Marker'] },
 
     # --- PreflightPassthrough On: the CGI answers, the module adds headers ---
@@ -156,19 +157,19 @@ my @cases = (
     { name => 'passthrough preflight, refused origin',
       req => [OPTIONS => '/act/pass/probe.cgi?own=1',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['X-Act-Marker'],
       pf => 'preflight-denied-origin' },
     { name => 'passthrough preflight, refused method',
       req => [OPTIONS => '/act/pass/probe.cgi?own=1',
               [Origin => $APP, 'Access-Control-Request-Method' => 'DELETE']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['X-Act-Marker'],
       pf => 'preflight-denied-method' },
     { name => 'passthrough preflight, refused header',
       req => [OPTIONS => '/act/pass/probe.cgi?own=1',
               [%pre_put, 'Access-Control-Request-Headers' => 'x-not-allowed']],
-      status => 403, no_cors => 1,
+      status => 403, no_acx => 1,
       absent => ['X-Act-Marker'],
       pf => 'preflight-denied-header' },
     { name => 'passthrough, actual GET',
@@ -185,10 +186,10 @@ my @cases = (
       hdr => {%allowed} },
     { name => 'Header set ACAO *, refused origin',
       req => [GET => '/act/hdrs/data.txt', [Origin => $EVIL]],
-      status => 200, body => $DATA, no_cors => 1 },
+      status => 200, body => $DATA, no_acx => 1 },
     { name => 'Header set ACAO *, no Origin',
       req => [GET => '/act/hdrs/data.txt', []],
-      status => 200, no_cors => 1 },
+      status => 200, no_acx => 1 },
     { name => 'Header set ACAO *, preflight',
       req => [OPTIONS => '/act/hdrs/data.txt', [%pre_put]],
       status => 204,
@@ -203,7 +204,7 @@ my @cases = (
       hdr => { 'Access-Control-Allow-Origin' => $APP } },
     { name => 'Header add ACAO twice, refused origin',
       req => [GET => '/act/hdrs-add/data.txt', [Origin => $EVIL]],
-      status => 200, no_cors => 1 },
+      status => 200, no_acx => 1 },
     { name => 'Header always set ACAO *, 404, allowed origin',
       req => [GET => '/act/hdrs-always/missing.txt', [Origin => $APP]],
       status => 404,
@@ -211,7 +212,7 @@ my @cases = (
       absent => ['Access-Control-Allow-Methods'] },
     { name => 'Header always set ACAO *, 404, refused origin',
       req => [GET => '/act/hdrs-always/missing.txt', [Origin => $EVIL]],
-      status => 404, no_cors => 1 },
+      status => 404, no_acx => 1 },
     { name => 'Header always set ACAO *, preflight',
       req => [OPTIONS => '/act/hdrs-always/data.txt', [%pre_put]],
       status => 204,
@@ -220,9 +221,9 @@ my @cases = (
     { name => 'Header always set ACAO *, refused preflight',
       req => [OPTIONS => '/act/hdrs-always/data.txt',
               [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_cors => 1 },
+      status => 403, no_acx => 1 },
 );
 
-plan tests => act_tests(@cases);
+plan tests => case_tests(@cases);
 
-run_act(@cases);
+run_cases(@cases);
