@@ -131,7 +131,7 @@ DEFINES="--define=APACHE2 --define=APACHE2_4"
 # stays inside one pool block (the unit tests' ASan covers the pure parts);
 # it does see uninitialised values, overruns past a block, anything malloc'd,
 # and crashes. --trace-children=no: CGI scripts and the "apache2 -t" runs
-# of config.t are other programs; the cgid daemon (a fork, not an exec) is
+# of config_errors.t are other programs; the cgid daemon (a fork, not an exec) is
 # still checked, in its own log. --keep-debuginfo: httpd unloads and reloads
 # modules between its two configuration passes, and an error in unloaded
 # code would otherwise lose its file and line. --vgdb=no: no FIFOs left in
