@@ -119,23 +119,57 @@ static const char *check_credentials(cmd_parms *cmd, preflight_dir_conf *conf)
     return NULL;
 }
 
+/** One word a keyword directive takes, and the value it stands for. */
+typedef struct {
+    const char *word;
+    int value;
+} keyword;
+
+static const keyword engine_words[] = {
+    { "On", PREFLIGHT_ENGINE_ON },
+    { "Off", PREFLIGHT_ENGINE_OFF },
+    { "ReportOnly", PREFLIGHT_ENGINE_REPORT_ONLY },
+    { NULL, 0 }
+};
+
+static const keyword status_words[] = {
+    { "200", HTTP_OK },
+    { "204", HTTP_NO_CONTENT },
+    { NULL, 0 }
+};
+
+/* The value arg stands for among words, compared as httpd compares On and
+ * Off (ignoring case); or the error that lists the words. */
+static const char *keyword_value(cmd_parms *cmd, const keyword *words,
+                                 const char *arg, int *value)
+{
+    const char *list = "";
+    int i;
+
+    for (i = 0; words[i].word; i++) {
+        if (!strcasecmp(arg, words[i].word)) {
+            *value = words[i].value;
+            return NULL;
+        }
+    }
+    for (i = 0; words[i].word; i++) {
+        list = apr_pstrcat(cmd->temp_pool, list, i == 0 ? "" : words[i + 1].word
+                           ? ", " : " or ", words[i].word, NULL);
+    }
+    return apr_psprintf(cmd->pool, "%s '%s': must be %s", cmd->cmd->name, arg,
+                        list);
+}
+
 static const char *set_engine(cmd_parms *cmd, void *dconf, const char *arg)
 {
     preflight_dir_conf *conf = dconf;
+    int v;
+    const char *why = keyword_value(cmd, engine_words, arg, &v);
 
-    if (!strcasecmp(arg, "On")) {
-        conf->engine = PREFLIGHT_ENGINE_ON;
+    if (why) {
+        return why;
     }
-    else if (!strcasecmp(arg, "Off")) {
-        conf->engine = PREFLIGHT_ENGINE_OFF;
-    }
-    else if (!strcasecmp(arg, "ReportOnly")) {
-        conf->engine = PREFLIGHT_ENGINE_REPORT_ONLY;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s '%s': must be On, Off or ReportOnly",
-                            cmd->cmd->name, arg);
-    }
+    conf->engine = (preflight_engine)v;
     note_source(cmd, conf, PF_ENGINE, 0);
     return NULL;
 }
@@ -429,16 +463,11 @@ static const char *set_success_status(cmd_parms *cmd, void *dconf,
                                       const char *arg)
 {
     preflight_dir_conf *conf = dconf;
+    const char *why = keyword_value(cmd, status_words, arg,
+                                    &conf->success_status);
 
-    if (!strcmp(arg, "200")) {
-        conf->success_status = HTTP_OK;
-    }
-    else if (!strcmp(arg, "204")) {
-        conf->success_status = HTTP_NO_CONTENT;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s '%s': must be 200 or 204",
-                            cmd->cmd->name, arg);
+    if (why) {
+        return why;
     }
     note_source(cmd, conf, PF_SUCCESS_STATUS, 0);
     return NULL;
