@@ -23,7 +23,8 @@
  *
  *   startup       pre_config       load the public suffix list        _config.c
  *                 directives       check and compile each line        _config.c
- *                 post_config      repeat config warnings to the log  _config.c
+ *                                  (PreflightTenantLimit: _tenant.c)
+ *                 post_config      repeat config warnings to the log  _tenant.c
  *   per request   merge            per-directory merge (httpd's own)  _config.c
  *                 check_access_ex  an in-scope preflight needs no     _decide.c
  *                                  credentials: skip authn

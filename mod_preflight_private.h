@@ -8,7 +8,8 @@
  * preflight_json.h) and know nothing of what is here.
  *
  *   mod_preflight.c        phase map, register_hooks, module record
- *   preflight_config.c     directives, create/merge, tenant limits
+ *   preflight_config.c     directives, per-directory create/merge
+ *   preflight_tenant.c     PreflightTenantLimit, per-server create/merge
  *   preflight_decide.c     the decision; the preflight answer
  *   preflight_headers.c    writing and enforcing the response headers
  *   preflight_explain.c    the explain handler
@@ -158,15 +159,34 @@ typedef struct {
     const char * const *vary;    /**< tokens the answer depends on */
 } preflight_decision;
 
+/** True when configuration comes from an .htaccess file: it is parsed per
+ *  request, in a worker thread, so nothing may be recorded server-wide. */
+static APR_INLINE int preflight_in_htaccess(const cmd_parms *cmd)
+{
+    return cmd->pool == cmd->temp_pool;
+}
+
 /* preflight_config.c */
 extern const command_rec preflight_cmds[];
 void *preflight_create_dir_config(apr_pool_t *p, char *dir);
 void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv);
+void preflight_load_public_suffixes(apr_pool_t *pconf);
+/** Seconds from 0 to 86400, or -1 (*out_of_range: digits, but too many). */
+long preflight_parse_seconds(const char *arg, int *out_of_range);
+
+/* preflight_tenant.c */
 void *preflight_create_server_config(apr_pool_t *p, server_rec *s);
 void *preflight_merge_server_config(apr_pool_t *p, void *basev, void *addv);
-void preflight_load_public_suffixes(apr_pool_t *pconf);
-void preflight_log_config_warnings(server_rec *s);
 const preflight_server_conf *preflight_server_config(const server_rec *s);
+const char *preflight_set_tenant_limit(cmd_parms *cmd, void *dummy,
+                                       const char *arg);
+/** In .htaccess, the refusal of a value the host's PreflightTenantLimit
+ *  keeps out, worded like a directive AllowOverride does not allow; NULL
+ *  where it is allowed. */
+const char *preflight_tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
+                                     const char *value);
+void preflight_config_warning(cmd_parms *cmd, const char *msg);
+void preflight_log_config_warnings(server_rec *s);
 /** The list a list directive sets, or NULL for another directive. */
 const preflight_list *preflight_list_of(const preflight_dir_conf *conf,
                                         preflight_directive which);

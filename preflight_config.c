@@ -3,8 +3,9 @@
  */
 
 /*
- * preflight_config.c: the directives, and the per-directory and per-server
- * configurations they build. Everything here runs while httpd reads its
+ * preflight_config.c: the directives, and the per-directory configuration
+ * they build (the per-server one, PreflightTenantLimit, is in
+ * preflight_tenant.c). Everything here runs while httpd reads its
  * configuration (or an .htaccess file, per request, in a worker thread):
  * items are checked and compiled into lookups once, so that a request only
  * looks them up. See README.md, "Directives" and "Errors in the
@@ -32,31 +33,6 @@ APLOG_USE_MODULE(preflight);
  * refused. */
 static const psl_ctx_t *preflight_psl;
 
-/* The items that take no value, in preflight_tenant_item order. */
-static const char * const tenant_flag_names[TENANT_MAX_AGE] = {
-    "credentials", "private-network", "any-origin", "passthrough"
-};
-
-/* True when configuration comes from an .htaccess file: it is parsed per
- * request, in a worker thread, so nothing may be recorded server-wide. */
-static int in_htaccess(const cmd_parms *cmd)
-{
-    return cmd->pool == cmd->temp_pool;
-}
-
-static void config_warning(cmd_parms *cmd, const char *msg)
-{
-    preflight_server_conf *sconf;
-
-    if (in_htaccess(cmd)) {
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, cmd->server, "%s", msg);
-        return;
-    }
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, "%s", msg);
-    sconf = ap_get_module_config(cmd->server->module_config, &preflight_module);
-    APR_ARRAY_PUSH(sconf->warnings, const char *) = msg;
-}
-
 /* Records where a directive line set a value: a new value starts the list,
  * another line of a list directive in the same section extends it. */
 static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
@@ -67,33 +43,6 @@ static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
     l->directive = cmd->directive;
     l->prev = extend ? conf->src[which] : NULL;
     conf->src[which] = l;
-}
-
-static preflight_server_conf *server_conf(const server_rec *s)
-{
-    return ap_get_module_config(s->module_config, &preflight_module);
-}
-
-/* In .htaccess, a value the host's PreflightTenantLimit keeps out is
- * refused like a directive that AllowOverride does not allow. */
-static const char *tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
-                                  const char *value)
-{
-    const preflight_tenant_limits *t;
-    const preflight_tenant_limit *limit;
-
-    if (!in_htaccess(cmd)) {
-        return NULL;            /* the host's own configuration */
-    }
-    t = server_conf(cmd->server)->tenant;
-    limit = t ? &t->item[what] : NULL;
-    if (!limit || !limit->word) {
-        return NULL;
-    }
-    return apr_psprintf(cmd->pool, "%s %s: not allowed in .htaccess here: "
-                        "PreflightTenantLimit %s (%s:%d) keeps it to the "
-                        "server configuration", cmd->cmd->name, value,
-                        limit->word, limit->at->filename, limit->at->line_num);
 }
 
 /* Credentials with any origin is the classic CORS hole, and Fetch forbids
@@ -109,7 +58,7 @@ static const char *check_credentials(cmd_parms *cmd, preflight_dir_conf *conf)
                "any origin; list the origins that may send credentials";
     }
     if (conf->origins->http_origin) {
-        config_warning(cmd, apr_psprintf(cmd->pool,
+        preflight_config_warning(cmd, apr_psprintf(cmd->pool,
             "%s:%d: PreflightAllowOrigin '%s' is plain http while "
             "PreflightAllowCredentials is On: anyone on that network path can "
             "impersonate it and read credentialed responses; prefer https",
@@ -356,7 +305,7 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
         }
     }
     if (kind == PREFLIGHT_LIST_ORIGINS && any
-        && (why = tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
+        && (why = preflight_tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
         return why;
     }
 
@@ -411,7 +360,7 @@ static const char *set_limited_flag(cmd_parms *cmd, void *dconf, int flag)
     const limited_flag *f = cmd->info;
     const char *why;
 
-    if (flag && (why = tenant_refusal(cmd, f->limit, "On"))) {
+    if (flag && (why = preflight_tenant_refusal(cmd, f->limit, "On"))) {
         return why;
     }
     *(preflight_flag *)((char *)dconf + f->offset) = flag ? PREFLIGHT_FLAG_ON
@@ -421,7 +370,7 @@ static const char *set_limited_flag(cmd_parms *cmd, void *dconf, int flag)
 }
 
 /* Seconds from 0 to 86400, or -1 when arg is not that. */
-static long parse_seconds(const char *arg, int *out_of_range)
+long preflight_parse_seconds(const char *arg, int *out_of_range)
 {
     apr_size_t i, len = strlen(arg);
     long v = 0;
@@ -438,9 +387,9 @@ static long parse_seconds(const char *arg, int *out_of_range)
 static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
 {
     preflight_dir_conf *conf = dconf;
-    const preflight_tenant_limits *t = server_conf(cmd->server)->tenant;
+    const preflight_tenant_limits *t = preflight_server_config(cmd->server)->tenant;
     int out_of_range;
-    long v = parse_seconds(arg, &out_of_range);
+    long v = preflight_parse_seconds(arg, &out_of_range);
 
     if (v < 0) {
         return apr_psprintf(cmd->pool, "%s '%s': %s; give a whole number of "
@@ -448,7 +397,7 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
                             out_of_range ? "out of range" : "not a number");
     }
     if (t && v > t->max_age) {
-        const char *why = tenant_refusal(cmd, TENANT_MAX_AGE, arg);
+        const char *why = preflight_tenant_refusal(cmd, TENANT_MAX_AGE, arg);
         if (why) {
             return why;
         }
@@ -470,106 +419,6 @@ static const char *set_success_status(cmd_parms *cmd, void *dconf,
         return why;
     }
     note_source(cmd, conf, PF_SUCCESS_STATUS, 0);
-    return NULL;
-}
-
-/* The item a PreflightTenantLimit word names; 0 when it names none. */
-static int tenant_item(const char *arg, preflight_tenant_item *item)
-{
-    int i;
-
-    for (i = 0; i < TENANT_MAX_AGE; i++) {
-        if (!strcasecmp(arg, tenant_flag_names[i])) {
-            *item = i;
-            return 1;
-        }
-    }
-    *item = TENANT_MAX_AGE;
-    return !strncasecmp(arg, "max-age=", 8);
-}
-
-/* ITERATE calls once per item: a line is noted once. */
-static void note_tenant_line(cmd_parms *cmd, preflight_tenant_limits *t)
-{
-    apr_array_header_t *lines = t->lines;
-
-    if (!lines->nelts || APR_ARRAY_IDX(lines, lines->nelts - 1,
-                                       const ap_directive_t *) != cmd->directive) {
-        APR_ARRAY_PUSH(lines, const ap_directive_t *) = cmd->directive;
-    }
-}
-
-/* The first line in a server replaces the limits it would inherit. */
-static preflight_tenant_limits *own_tenant_limits(cmd_parms *cmd)
-{
-    preflight_server_conf *sconf = server_conf(cmd->server);
-    preflight_tenant_limits *t = sconf->tenant;
-
-    if (!t) {
-        t = sconf->tenant = apr_pcalloc(cmd->pool, sizeof(*t));
-        t->max_age = 86400;
-        t->words = apr_array_make(cmd->pool, 4, sizeof(const char *));
-        t->lines = apr_array_make(cmd->pool, 1, sizeof(const ap_directive_t *));
-    }
-    return t;
-}
-
-/* A max-age=N item: only a lower cap than the one in force takes over (and
- * is then the line refusals name); *lowers says whether this one does. */
-static const char *tenant_max_age(cmd_parms *cmd, preflight_tenant_limits *t,
-                                  const char *arg, int *lowers)
-{
-    int out_of_range;
-    long v = parse_seconds(arg + 8, &out_of_range);
-
-    if (v < 0) {
-        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': the cap "
-                            "must be a whole number of seconds from 0 to "
-                            "86400", arg);
-    }
-    *lowers = !t->item[TENANT_MAX_AGE].word || v < t->max_age;
-    if (*lowers) {
-        t->max_age = (int)v;
-    }
-    return NULL;
-}
-
-/* PreflightTenantLimit: one item per call (ITERATE); lines add up. */
-static const char *set_tenant_limit(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    preflight_tenant_limits *t;
-    preflight_tenant_item item;
-    int none, takes_effect = 1;
-
-    if (err) {
-        return err;
-    }
-    t = own_tenant_limits(cmd);
-    none = !strcasecmp(arg, "none");
-    if ((none && t->words->nelts) || (t->words->nelts
-        && !strcasecmp(APR_ARRAY_IDX(t->words, 0, const char *), "none"))) {
-        return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': 'none' "
-                            "stands alone, as the only item", arg);
-    }
-    if (!none) {
-        if (!tenant_item(arg, &item)) {
-            return apr_psprintf(cmd->pool, "PreflightTenantLimit '%s': unknown "
-                                "item; use credentials, private-network, "
-                                "any-origin, passthrough, max-age=N or none",
-                                arg);
-        }
-        if (item == TENANT_MAX_AGE
-            && (err = tenant_max_age(cmd, t, arg, &takes_effect))) {
-            return err;
-        }
-        if (takes_effect) {
-            t->item[item].word = arg;
-            t->item[item].at = cmd->directive;
-        }
-    }
-    APR_ARRAY_PUSH(t->words, const char *) = arg;
-    note_tenant_line(cmd, t);
     return NULL;
 }
 
@@ -648,26 +497,6 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     return conf;
 }
 
-void *preflight_create_server_config(apr_pool_t *p, server_rec *s)
-{
-    preflight_server_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
-
-    sconf->warnings = apr_array_make(p, 1, sizeof(const char *));
-    return sconf;
-}
-
-/* A virtual host without PreflightTenantLimit keeps the main server's. */
-void *preflight_merge_server_config(apr_pool_t *p, void *basev, void *addv)
-{
-    preflight_server_conf *base = basev, *add = addv;
-    preflight_server_conf *sconf = apr_pmemdup(p, add, sizeof(*sconf));
-
-    if (!add->tenant) {
-        sconf->tenant = base->tenant;
-    }
-    return sconf;
-}
-
 static apr_status_t forget_psl(void *data)
 {
     psl_free((psl_ctx_t *)preflight_psl);
@@ -690,26 +519,6 @@ void preflight_load_public_suffixes(apr_pool_t *pconf)
     }
     preflight_psl = psl;
     apr_pool_cleanup_register(pconf, NULL, forget_psl, apr_pool_cleanup_null);
-}
-
-/* Directive handlers' warnings reach the console only (stderr is closed
- * once httpd runs): repeated here, when the error log is open. */
-void preflight_log_config_warnings(server_rec *s)
-{
-    for (; s; s = s->next) {
-        const preflight_server_conf *sconf = server_conf(s);
-        int i;
-
-        for (i = 0; i < sconf->warnings->nelts; i++) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s",
-                         APR_ARRAY_IDX(sconf->warnings, i, const char *));
-        }
-    }
-}
-
-const preflight_server_conf *preflight_server_config(const server_rec *s)
-{
-    return server_conf(s);
 }
 
 const command_rec preflight_cmds[] = {
@@ -744,7 +553,7 @@ const command_rec preflight_cmds[] = {
     AP_INIT_FLAG("PreflightPassthrough", set_limited_flag,
                  (void *)&passthrough_flag, OR_FILEINFO,
                  "On to let an allowed preflight reach the content handler"),
-    AP_INIT_ITERATE("PreflightTenantLimit", set_tenant_limit, NULL, RSRC_CONF,
+    AP_INIT_ITERATE("PreflightTenantLimit", preflight_set_tenant_limit, NULL, RSRC_CONF,
                     "what .htaccess files may not switch on: credentials, "
                     "private-network, any-origin, passthrough, max-age=N, "
                     "or none"),
