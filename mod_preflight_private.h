@@ -44,6 +44,15 @@ typedef enum {
     PREFLIGHT_FLAG_ON
 } preflight_flag;
 
+/** PreflightExplain: whether the explain handler may answer here. UNSET
+ *  inherits, and is Off. */
+typedef enum {
+    PREFLIGHT_EXPLAIN_UNSET = 0,
+    PREFLIGHT_EXPLAIN_OFF,
+    PREFLIGHT_EXPLAIN_ON,
+    PREFLIGHT_EXPLAIN_NO_PATHS  /**< On, with file system paths left out */
+} preflight_explain_mode;
+
 /** PreflightMaxAge not set in a section. */
 #define PREFLIGHT_MAX_AGE_UNSET (-1)
 
@@ -76,6 +85,8 @@ typedef struct preflight_dir_conf {
     preflight_flag private_network;
     int success_status;          /**< HTTP_OK or HTTP_NO_CONTENT, 0: unset */
     preflight_flag passthrough;
+    /** Set only by the server's own configuration, never by .htaccess. */
+    preflight_explain_mode explain;
     /** A section's own: the lines that set each value (NULL: not here). */
     const preflight_line *src[PF_DIRECTIVES];
     /** A merged configuration: the two it was merged from, so that the

@@ -109,6 +109,38 @@ static const char *keyword_value(cmd_parms *cmd, const keyword *words,
                         list);
 }
 
+static const keyword explain_words[] = {
+    { "On", PREFLIGHT_EXPLAIN_ON },
+    { "Off", PREFLIGHT_EXPLAIN_OFF },
+    { NULL, 0 }
+};
+
+/* PreflightExplain On|Off [NoPaths]. Its context (RSRC_CONF|ACCESS_CONF,
+ * no override class) keeps it out of .htaccess: a tenant who can write
+ * SetHandler there must not be able to switch the handler on. */
+static const char *set_explain(cmd_parms *cmd, void *dconf, const char *arg,
+                               const char *option)
+{
+    preflight_dir_conf *conf = dconf;
+    int v;
+    const char *why = keyword_value(cmd, explain_words, arg, &v);
+
+    if (why) {
+        return why;
+    }
+    if (option && strcasecmp(option, "NoPaths")) {
+        return apr_psprintf(cmd->pool, "%s %s '%s': the only option is "
+                            "NoPaths", cmd->cmd->name, arg, option);
+    }
+    if (option && v == PREFLIGHT_EXPLAIN_OFF) {
+        return apr_psprintf(cmd->pool, "%s Off %s: NoPaths goes with On",
+                            cmd->cmd->name, option);
+    }
+    conf->explain = option ? PREFLIGHT_EXPLAIN_NO_PATHS
+                           : (preflight_explain_mode)v;
+    return NULL;
+}
+
 static const char *set_engine(cmd_parms *cmd, void *dconf, const char *arg)
 {
     preflight_dir_conf *conf = dconf;
@@ -460,7 +492,7 @@ static int sets_nothing(const preflight_dir_conf *c)
     return !c->engine && !c->origins && !c->methods && !c->headers
            && !c->expose && !c->credentials
            && c->max_age == PREFLIGHT_MAX_AGE_UNSET && !c->private_network
-           && !c->success_status && !c->passthrough;
+           && !c->success_status && !c->passthrough && !c->explain;
 }
 
 /* The engine, the flags and the status are 0 when unset. */
@@ -492,6 +524,7 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     conf->private_network = INHERITED(private_network);
     conf->success_status = INHERITED(success_status);
     conf->passthrough = INHERITED(passthrough);
+    conf->explain = INHERITED(explain);
     conf->merged_base = base;
     conf->merged_add = add;
     return conf;
@@ -553,6 +586,11 @@ const command_rec preflight_cmds[] = {
     AP_INIT_FLAG("PreflightPassthrough", set_limited_flag,
                  (void *)&passthrough_flag, OR_FILEINFO,
                  "On to let an allowed preflight reach the content handler"),
+    AP_INIT_TAKE12("PreflightExplain", set_explain, NULL, RSRC_CONF | ACCESS_CONF,
+                   "On to let the explain handler (SetHandler "
+                   "preflight-explain) answer here, On NoPaths to leave file "
+                   "system paths out of its answers; Off (the default) answers "
+                   "404; not allowed in .htaccess"),
     AP_INIT_ITERATE("PreflightTenantLimit", preflight_set_tenant_limit, NULL, RSRC_CONF,
                     "what .htaccess files may not switch on: credentials, "
                     "private-network, any-origin, passthrough, max-age=N, "

@@ -15,6 +15,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 
@@ -137,6 +138,7 @@ static const char *parse_explain_query(apr_pool_t *p, const char *args,
 typedef struct {
     apr_pool_t *p;
     apr_array_header_t *parts;
+    int no_paths;               /**< PreflightExplain On NoPaths */
 } json_text;
 
 static void json_add(json_text *j, const char *s)
@@ -213,8 +215,20 @@ static const apr_array_header_t *sources_of(apr_pool_t *p,
     return from_add;
 }
 
-static const char *json_sources(apr_pool_t *p, const apr_array_header_t *src)
+/* With NoPaths a file is named by its last component only (".htaccess",
+ * "apache2.conf"): enough to tell a tenant's line from the host's, and no
+ * directory of the host or of another tenant. */
+static const char *file_name(const json_text *j, const char *path)
 {
+    const char *slash = j->no_paths ? strrchr(path, '/') : NULL;
+
+    return slash ? slash + 1 : path;
+}
+
+static const char *json_sources(const json_text *j,
+                                const apr_array_header_t *src)
+{
+    apr_pool_t *p = j->p;
     apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
     int i;
 
@@ -222,7 +236,7 @@ static const char *json_sources(apr_pool_t *p, const apr_array_header_t *src)
         const ap_directive_t *d = APR_ARRAY_IDX(src, i, const ap_directive_t *);
         APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p,
             "%s{\"file\": %s, \"line\": %d}", i ? ", " : "",
-            preflight_json_string(p, d->filename), d->line_num);
+            preflight_json_string(p, file_name(j, d->filename)), d->line_num);
     }
     return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, '\0'), "]", NULL);
 }
@@ -299,12 +313,12 @@ static void explain_policy(json_text *j, const preflight_dir_conf *c,
     for (i = 0; i < PF_DIRECTIVES; i++) {
         json_add(j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s},\n",
                                  directive_names[i], values[i],
-                                 json_sources(p, sources_of(p, c, i))));
+                                 json_sources(j, sources_of(p, c, i))));
     }
     json_add(j, apr_psprintf(p, "    \"PreflightTenantLimit\": {\"value\": %s, "
                              "\"set_at\": %s}\n  },\n",
                              json_words(p, sconf->tenant ? sconf->tenant->words : NULL, 0),
-                             json_sources(p, sconf->tenant ? sconf->tenant->lines : NULL)));
+                             json_sources(j, sconf->tenant ? sconf->tenant->lines : NULL)));
 }
 
 static const char *allowed_reason(request_rec *r, const preflight_decision *d,
@@ -434,7 +448,8 @@ static void explain_lookup(json_text *j, const request_rec *rr,
 {
     apr_pool_t *p = j->p;
     /* a proxied uri's "filename" is the backend's URL: not shown */
-    const char *path = rr->filename && rr->filename[0] == '/' ? rr->filename : NULL;
+    const char *path = !j->no_paths && rr->filename && rr->filename[0] == '/'
+                       ? rr->filename : NULL;
 
     json_add(j, apr_psprintf(p, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
                              "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
@@ -454,6 +469,23 @@ static void explain_out_of_scope(json_text *j, const preflight_dir_conf *conf)
                "leaves this uri alone"));
 }
 
+/* SetHandler is a FileInfo directive, so any tenant can name the handler
+ * in .htaccess; only PreflightExplain, which .htaccess cannot set, lets it
+ * answer. Anywhere else it is as if it did not exist. */
+static int enabled_here(request_rec *r)
+{
+    preflight_explain_mode mode = preflight_dir_config(r->per_dir_config)->explain;
+
+    if (mode == PREFLIGHT_EXPLAIN_ON || mode == PREFLIGHT_EXPLAIN_NO_PATHS) {
+        return 1;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "explain handler not enabled "
+                  "for %s: SetHandler preflight-explain answers only where the "
+                  "server configuration has PreflightExplain On (it cannot be "
+                  "switched on from .htaccess); answered 404", r->uri);
+    return 0;
+}
+
 int preflight_explain(request_rec *r)
 {
     explain_query q;
@@ -465,6 +497,9 @@ int preflight_explain(request_rec *r)
     if (!r->handler || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
         return DECLINED;
     }
+    if (!enabled_here(r)) {
+        return HTTP_NOT_FOUND;
+    }
     if (r->method_number != M_GET) {
         ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
@@ -474,6 +509,8 @@ int preflight_explain(request_rec *r)
     }
     j.p = r->pool;
     j.parts = apr_array_make(r->pool, 32, sizeof(const char *));
+    j.no_paths = preflight_dir_config(r->per_dir_config)->explain
+                 == PREFLIGHT_EXPLAIN_NO_PATHS;
     explain_request(&j, &q);
 
     rr = ap_sub_req_method_uri(q.origin && q.method ? "OPTIONS" : "GET",

@@ -93,6 +93,12 @@ my @errors = (
 
     bad(PreflightEngine => 'maybe', 'On, Off or ReportOnly'),
     bad(PreflightSuccessStatus => '201', '200 or 204'),
+    # PreflightExplain On|Off [NoPaths]
+    bad(PreflightExplain => 'maybe', 'On or Off'),
+    { lines => 'PreflightExplain On Everything', item => 'Everything',
+      says => 'only option is NoPaths' },
+    { lines => 'PreflightExplain Off NoPaths', item => undef,
+      says => 'NoPaths goes with On' },
     # a plain flag: httpd's own message
     { lines => 'PreflightAllowCredentials yes', item => undef,
       says => 'must be On or Off' },

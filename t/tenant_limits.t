@@ -58,6 +58,7 @@ my %htaccess = (
     't/maxagebig'=> "${ON}PreflightMaxAge 86400\n",
     't/credlast' => "${ON}PreflightAllowCredentials Off\nPreflightAllowCredentials On\n",
     't/limit'    => "${ON}PreflightTenantLimit none\n",
+    't/spy'      => "SetHandler preflight-explain\n",
     # below the host's own policy
     'host/sub'   => "PreflightAllowMethods GET PUT\n",
     'host/cred'  => "PreflightAllowCredentials On\n",
@@ -123,6 +124,7 @@ my @conf = (
     '</Location>',
     '<Location /explain>',
     '    SetHandler preflight-explain',
+    '    PreflightExplain On',
     '    Require ip 127.0.0.1',
     '</Location>',
     "<VirtualHost 127.0.0.1:$port{inherit}>",
@@ -202,6 +204,14 @@ my @cases = (
     { name => 'PreflightTenantLimit in .htaccess', path => '/t/limit/x.txt', req => [%pre],
       status => 500,
       log => [qr{\Q$dir/htdocs/t/limit/.htaccess\E}, qr/PreflightTenantLimit not allowed here/] },
+
+    # the explain handler named from .htaccess: as if it did not exist, so
+    # neither the host's policy nor where its limits are set can be read
+    # (README "Shared hosting")
+    { name => 'SetHandler preflight-explain in .htaccess',
+      path => '/t/spy/x.txt?uri=/host/x.txt&origin=https://x.example.com',
+      req => [], status => 404,
+      log => [qr{explain handler not enabled for /t/spy/x\.txt}, qr/PreflightExplain On/] },
 
     # the host's own configuration is never limited
     { name => 'host Directory: allowed preflight', path => '/host/x.txt',
