@@ -38,8 +38,9 @@ my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
 my $module = "$src/.libs/mod_preflight.so";
 my $shim = "$src/build/bench/alloc_shim.so";
 my $pfbench = "$src/build/bench/.libs/mod_pfbench.so";
+my $pffloor = "$src/build/bench/.libs/mod_pffloor.so";
 -f $module or die "$module is missing: run make first\n";
--f $_ or die "$_ is missing: make bench builds it\n" for $shim, $pfbench;
+-f $_ or die "$_ is missing: make bench builds it\n" for $shim, $pfbench, $pffloor;
 my $mods = '/usr/lib/apache2/modules';
 
 my $work = tempdir('pf-bench-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});
@@ -92,41 +93,51 @@ sub recipe_policy {
 }
 
 my @recipe_mods = qw(headers setenvif rewrite);
+my $one = preflight_policy(origins(1));
+# The policy lives in <Location "/api"> (api), in a second <Location "/api/">
+# as well (nested), in /api/.htaccess (htaccess) or in <Location
+# "/elsewhere/"> (elsewhere). scale: fewer requests per callgrind phase for
+# the scenarios that cost millions of instructions a request.
 my @scenarios = (
     { name => 'bare' },
-    { name => 'recipe', mods => \@recipe_mods, dir => recipe_policy(1000, origins(1)),
-      origin => (origins(1))[-1] },
-    { name => 'preflight', mods => ['preflight'], dir => preflight_policy(origins(1)),
-      origin => (origins(1))[-1] },
-    { name => 'preflight-10000', mods => ['preflight'], dir => preflight_policy(origins(10000)),
-      origin => (origins(10000))[-1] },
-    { name => 'recipe-100', mods => \@recipe_mods, dir => recipe_policy(1000, origins(100)),
+    { name => 'floor', mods => ['pffloor'], own => 'mod_pffloor' },
+    { name => 'recipe', mods => \@recipe_mods, api => recipe_policy(1000, origins(1)) },
+    { name => 'preflight', mods => ['preflight'], api => $one },
+    { name => 'nested', mods => ['preflight'], api => $one, nested => "PreflightMaxAge 600\n" },
+    { name => 'nested-edits', mods => ['preflight'], api => $one,
+      nested => "PreflightMaxAge 600\nPreflightAllowMethods -DELETE\nPreflightAllowHeaders +X-Debug\n" },
+    (map { { name => "preflight-$_", mods => ['preflight'], api => preflight_policy(origins($_)),
+             origin => (origins($_))[-1] } } 100, 1000, 10000),
+    { name => 'recipe-100', mods => \@recipe_mods, api => recipe_policy(1000, origins(100)),
       origin => (origins(100))[-1] },
-    { name => 'recipe-10000', mods => \@recipe_mods, dir => recipe_policy(500, origins(10000)),
-      origin => (origins(10000))[-1] },
+    { name => 'recipe-1000', mods => \@recipe_mods, api => recipe_policy(500, origins(1000)),
+      origin => (origins(1000))[-1] },
+    { name => 'recipe-10000', mods => \@recipe_mods, api => recipe_policy(500, origins(10000)),
+      origin => (origins(10000))[-1], scale => 5 },
     { name => 'preflight-wild-100', mods => ['preflight'],
-      dir => preflight_policy(map { "https://*.tenant$_.example.com" } 1 .. 100),
+      api => preflight_policy(map { "https://*.tenant$_.example.com" } 1 .. 100),
       origin => 'https://app.tenant100.example.com' },
-    { name => 'preflight-htaccess', mods => ['preflight'], htaccess => preflight_policy(origins(1)),
-      origin => (origins(1))[-1] },
-    { name => 'recipe-htaccess', mods => \@recipe_mods, htaccess => recipe_policy(1000, origins(1)),
-      origin => (origins(1))[-1] },
-    { name => 'preflight-off', mods => ['preflight'], elsewhere => preflight_policy(origins(1)),
-      origin => (origins(1))[-1] },
+    { name => 'preflight-htaccess', mods => ['preflight'], htaccess => $one },
+    { name => 'recipe-htaccess', mods => \@recipe_mods, htaccess => recipe_policy(1000, origins(1)) },
+    { name => 'preflight-off', mods => ['preflight'], api => "PreflightEngine Off\n", elsewhere => $one },
 );
 my %scenario = map { $_->{name} => $_ } @scenarios;
-$_->{origin} //= (origins(1))[-1] for @scenarios;
+for (@scenarios) {
+    $_->{origin} //= (origins(1))[-1];
+    $_->{own} //= 'mod_preflight' if grep { $_ eq 'preflight' } @{ $_->{mods} || [] };
+}
 
 my @workloads = qw(preflight actual plain);
+my $PATH = '/api/data.json';
 
 sub request_for {
     my ($s, $w) = @_;
     my $h = "Host: 127.0.0.1\r\n";
-    return "OPTIONS /data.json HTTP/1.1\r\n${h}Origin: $s->{origin}\r\n"
+    return "OPTIONS $PATH HTTP/1.1\r\n${h}Origin: $s->{origin}\r\n"
          . "Access-Control-Request-Method: PUT\r\n"
          . "Access-Control-Request-Headers: content-type,x-token\r\n\r\n" if $w eq 'preflight';
-    return "GET /data.json HTTP/1.1\r\n${h}Origin: $s->{origin}\r\n\r\n" if $w eq 'actual';
-    return "GET /data.json HTTP/1.1\r\n$h\r\n";
+    return "GET $PATH HTTP/1.1\r\n${h}Origin: $s->{origin}\r\n\r\n" if $w eq 'actual';
+    return "GET $PATH HTTP/1.1\r\n$h\r\n";
 }
 
 # ---- private servers
@@ -138,22 +149,26 @@ sub write_file {
     close $fh;
 }
 
+# The file every scenario serves, with one mtime everywhere so that
+# Last-Modified and ETag are the same bytes in every scenario.
+my $DATA = qq({"id":42,"name":"benchmark","items":["apple","pear","plum"],"ok":true,"n":1234567}\n);
+my $DATA_MTIME = 1_764_000_000;
+
 sub setup_root {
     my ($s, $tag, $callgrind) = @_;
     my $root = "$work/$s->{name}-$tag";
     remove_tree($root);
-    make_path("$root/htdocs");
-    chmod 0755, $root, "$root/htdocs";
-    write_file("$root/htdocs/data.json",
-               qq({"id":42,"name":"benchmark","items":["apple","pear","plum"],"ok":true,"n":1234567}\n));
-    write_file("$root/htdocs/.htaccess", $s->{htaccess}) if $s->{htaccess};
+    make_path("$root/htdocs/api");
+    chmod 0755, $root, "$root/htdocs", "$root/htdocs/api";
+    write_file("$root/htdocs/api/data.json", $DATA);
+    utime $DATA_MTIME, $DATA_MTIME, "$root/htdocs/api/data.json";
+    write_file("$root/htdocs/api/.htaccess", $s->{htaccess}) if $s->{htaccess};
     my $port = free_port;
-    my $load = join '', map { $_ eq 'preflight'
-        ? "LoadModule preflight_module $module\n"
-        : "LoadModule ${_}_module $mods/mod_$_.so\n" } @{ $s->{mods} || [] };
-    $load .= "LoadModule pfbench_module $pfbench\n" if $callgrind;
+    my %so = (preflight => $module, pffloor => $pffloor, pfbench => $pfbench);
+    my $load = join '', map { "LoadModule ${_}_module " . ($so{$_} // "$mods/mod_$_.so") . "\n" }
+        @{ $s->{mods} || [] }, $callgrind ? 'pfbench' : ();
     my $override = $s->{htaccess} ? 'FileInfo' : 'None';
-    my $dir = $s->{dir} // '';
+    my $nested = defined $s->{nested} ? qq{<Location "/api/">\n$s->{nested}</Location>\n} : '';
     write_file("$root/httpd.conf", <<"EOF");
 ServerRoot "$root"
 ServerName 127.0.0.1
@@ -187,10 +202,13 @@ DocumentRoot "$root/htdocs"
     AllowOverride $override
     Options FollowSymLinks
     Require all granted
-$dir</Directory>
-# Every scenario has this section, so that the one where the policy lives
-# here (preflight-off) walks the same configuration as the others.
-<Location "/elsewhere/">
+</Directory>
+# Every scenario has these two sections, empty where it puts nothing in
+# them, so that every one pays httpd's per-request merge of the same
+# sections: the differences are what the contenders do.
+<Location "/api">
+@{[ $s->{api} // '' ]}</Location>
+$nested<Location "/elsewhere/">
     Require all granted
 @{[ $s->{elsewhere} // '' ]}</Location>
 <IfModule pfbench_module>
@@ -211,6 +229,23 @@ sub start_root {
                        pidfile => "$root/httpd.pid", port => $port, %opt);
 }
 
+# One response off SOCK, read to its end (Content-Length), as it came.
+sub read_response {
+    my $sock = shift;
+    my $head = '';
+    while ($head !~ /\r\n\r\n/) {
+        my $got = sysread($sock, $head, 4096, length $head);
+        die "connection closed early\n" unless $got;
+    }
+    my ($h, $body) = split /\r\n\r\n/, $head, 2;
+    my ($len) = $h =~ /^Content-Length:\s*(\d+)/mi;
+    $len //= 0;
+    while (length $body < $len) {
+        sysread($sock, $body, $len - length $body, length $body) or die "short body\n";
+    }
+    return "$h\r\n\r\n$body";
+}
+
 # One keep-alive connection; N requests, each read to its end, with a fixed
 # pause so that every request takes the same path through the MPM.
 sub drive {
@@ -222,29 +257,55 @@ sub drive {
     push @reqs, "GET $then HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" if $then;
     for my $req (@reqs) {
         print $sock $req;
-        my $head = '';
-        while ($head !~ /\r\n\r\n/) {
-            my $got = sysread($sock, $head, 4096, length $head);
-            die "connection closed early\n" unless $got;
-        }
-        my ($h, $body) = split /\r\n\r\n/, $head, 2;
-        my ($len) = $h =~ /^Content-Length:\s*(\d+)/mi;
-        $len //= 0;
-        while (length $body < $len) {
-            sysread($sock, $body, $len - length $body, length $body) or die "short body\n";
-        }
+        read_response($sock);
         sleep $PAUSE;
     }
     close $sock;
 }
 
+# ---- 0. the floor sends what the module sends
+
+# The responses of scenario S to every workload, on one keep-alive
+# connection as measured; Date is the only header that may differ.
+sub responses {
+    my $s = shift;
+    my ($root, $port) = setup_root($s, 'bytes');
+    my $server = start_root($root, $port);
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
+        or die "connect: $!";
+    binmode $sock;
+    my %r;
+    for my $w (@workloads) {
+        print $sock request_for($s, $w);
+        ($r{$w} = read_response($sock)) =~ s/^Date: [^\r]*\r\n/Date: -\r\n/mi;
+    }
+    close $sock;
+    stop_httpd($server);
+    return \%r;
+}
+
+# The floor is only a floor if it sends the same bytes: status, every
+# header and its value in order (Vary, Allow included) and the body.
+sub same_bytes {
+    my ($a, $b) = @_;
+    my ($ra, $rb) = (responses($scenario{$a}), responses($scenario{$b}));
+    for my $w (@workloads) {
+        next if $ra->{$w} eq $rb->{$w};
+        (my $show = "--- $a\n$ra->{$w}\n--- $b\n$rb->{$w}\n") =~ s/\r//g;
+        die "$a and $b answer the $w workload differently:\n$show";
+    }
+    return scalar @workloads;
+}
+
 # ---- 1. instructions per request
 
-# Total Ir and the module's own share in one callgrind dump: the module's
-# self cost plus what it calls outside itself, except ap_pass_brigade (the
-# rest of the filter chain, which is not the module's work).
+# Total Ir and the module's own share in one callgrind dump: the self cost
+# of the shared object named OWN (mod_preflight, mod_pffloor) plus what it
+# calls outside itself, except ap_pass_brigade (the rest of the filter
+# chain, which is not the module's work).
 sub parse_callgrind {
-    my $file = shift;
+    my ($file, $own) = @_;
+    $own //= "\0";   # no module of its own: matches no object
     open my $fh, '<', $file or die "$file: $!";
     my ($total, $mine, $ob, $cob, $cfn, $in_call) = (0, 0, '', undef, '', 0);
     while (<$fh>) {
@@ -255,9 +316,9 @@ sub parse_callgrind {
         if (/^calls=/) { $in_call = 1; next }
         if (/^[+\-*\d]\S*\s+(\d+)/) {
             my $ir = $1;
-            my $ours = $ob =~ /mod_preflight/;
+            my $ours = index($ob, $own) >= 0;
             if ($in_call) {
-                my $callee_ours = defined $cob ? $cob =~ /mod_preflight/ : $ours;
+                my $callee_ours = defined $cob ? index($cob, $own) >= 0 : $ours;
                 # callgrind names recursion levels ap_pass_brigade'2, '3, ...
                 $mine += $ir if $ours && !$callee_ours && $cfn !~ /^ap_pass_brigade(?:'\d+)?$/;
                 ($in_call, $cob) = (0, undef);
@@ -288,7 +349,7 @@ sub callgrind_scenario {
     my %r;
     # 10,000 origins in regexes cost ~4M instructions a request: fewer
     # requests measure it as well and keep make bench within its time.
-    my ($n1, $n2) = $s->{name} eq 'recipe-10000' ? ($N1 / 5, $N2 / 5) : ($N1, $N2);
+    my ($n1, $n2) = map { $_ / ($s->{scale} // 1) } $N1, $N2;
     for my $w (@workloads) {
         for my $rep (1, 2) {
             my %phase;
@@ -296,7 +357,7 @@ sub callgrind_scenario {
                 drive($port, request_for($s, $w), $n, '/__pfbench/dump');
                 my $file = "$out." . ++$dumps;
                 for (1 .. 200) { last if -s $file; sleep 0.05 }
-                @{ $phase{$n} } = parse_callgrind($file);
+                @{ $phase{$n} } = parse_callgrind($file, $s->{own});
                 $r{$w}{profile} //= [$file, $n] if $n == $n2;
             }
             my $d = $n2 - $n1;
@@ -357,7 +418,7 @@ sub wrk_script {
 
 sub wrk {
     my ($port, $script, $seconds, $cpu) = @_;
-    my $out = `taskset -c $cpu wrk -t1 -c16 -d${seconds}s -s '$script' http://127.0.0.1:$port/data.json 2>&1`;
+    my $out = `taskset -c $cpu wrk -t1 -c16 -d${seconds}s -s '$script' http://127.0.0.1:$port$PATH 2>&1`;
     my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/;
     my ($total) = $out =~ /(\d+) requests in/;
     my $errors = 0;
@@ -390,7 +451,7 @@ sub rss_kb {
 
 sub config_cost {
     my $n = shift;
-    my $s = { name => "config-$n", mods => ['preflight'], dir => preflight_policy(origins($n)) };
+    my $s = { name => "config-$n", mods => ['preflight'], api => preflight_policy(origins($n)) };
     my ($root) = setup_root($s, 'cfg');
     my @times;
     my $maxrss = 0;
@@ -435,7 +496,7 @@ say_md(sprintf('%s, %s, %s, %d cores; N1=%d, N2=%d requests per callgrind phase,
 # recipe-10000 on one SetEnvIf line: what an operator hits first.
 {
     my $s = { name => 'recipe-one-line', mods => \@recipe_mods,
-              dir => recipe_policy(10000, origins(10000)) };
+              api => recipe_policy(10000, origins(10000)) };
     my $msg = eval { setup_root($s, 'probe'); 'accepted' } // $@;
     ($msg) = $msg =~ /(Syntax error.*?\n.*?\n)/s if $msg =~ /Syntax error/;
     $msg =~ s/\s+/ /g;
@@ -443,6 +504,11 @@ say_md(sprintf('%s, %s, %s, %d cores; N1=%d, N2=%d requests per callgrind phase,
     say_md("One SetEnvIf line with 10,000 origins: `" . substr($msg, 0, 300) . "`; "
            . 'recipe-10000 therefore splits them over 20 lines of 500.');
 }
+
+my $compared = same_bytes('preflight', 'floor');
+say_md('');
+say_md("`floor` and `preflight` answer the $compared workloads with the same bytes "
+       . '(status, headers in order, body; Date aside): checked before measuring.');
 
 @scenarios = grep { my $n = $_->{name}; grep { $_ eq $n } split /,/, $only } @scenarios if $only;
 print STDERR "callgrind: ", scalar(@scenarios), " scenarios\n";
@@ -560,11 +626,11 @@ my $mem = $srv{preflight};
 my $mix = "$work/wrk-mix.lua";
 write_file($mix, <<"EOF");
 local reqs = {
-  wrk.format("OPTIONS", "/data.json", { Origin = "$scenario{preflight}{origin}",
+  wrk.format("OPTIONS", "$PATH", { Origin = "$scenario{preflight}{origin}",
     ["Access-Control-Request-Method"] = "PUT", ["Access-Control-Request-Headers"] = "content-type,x-token" }),
-  wrk.format("GET", "/data.json", { Origin = "$scenario{preflight}{origin}" }),
-  wrk.format("GET", "/data.json", { Origin = "https://evil.example" }),
-  wrk.format("GET", "/data.json", {}),
+  wrk.format("GET", "$PATH", { Origin = "$scenario{preflight}{origin}" }),
+  wrk.format("GET", "$PATH", { Origin = "https://evil.example" }),
+  wrk.format("GET", "$PATH", {}),
 }
 local i = 0
 request = function() i = i + 1; return reqs[(i % #reqs) + 1] end
