@@ -1,7 +1,8 @@
 #!/usr/bin/perl
-# make bench: mod_preflight against httpd without CORS ("bare") and against
-# the mod_headers + mod_setenvif + mod_rewrite recipe, same policy, same
-# machine, one run. Measures:
+# make bench: mod_preflight against httpd without CORS ("bare"), against
+# the floor (bench/mod_pffloor.c: the same bytes with the least work; checked
+# byte for byte first) and against the mod_headers + mod_setenvif +
+# mod_rewrite recipe, same policy, same machine, one run. Measures:
 #   1. instructions per request (callgrind, httpd -X, one keep-alive
 #      connection, (Ir(N2) - Ir(N1)) / (N2 - N1), twice), and the module's
 #      own share;
@@ -12,7 +13,7 @@
 #   4. configuration cost: apache2 -t time and memory with 10/1,000/10,000
 #      origins.
 # Prints one table per measure and a verdict per target; writes the same as
-# Markdown to bench/results/.
+# Markdown to bench/results/, with two figures (bench/plots.gp, gnuplot).
 #
 #   perl bench/run.pl [--quick] [--only=bare,preflight]
 #   --quick: fewer requests and rounds, for a smoke run; --only: callgrind
