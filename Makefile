@@ -16,7 +16,8 @@
 #                 restart (bounded runs)
 #   make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 600 each)
 #   make soak     the load test for longer (SOAK_SECONDS, default 300)
-#   make bench    mod_preflight against bare httpd and the mod_headers recipe
+#   make bench    mod_preflight against bare httpd, the floor and the
+#                 mod_headers recipe; tables, targets and plots in bench/results/
 
 APXS    ?= apxs
 HTTPD   ?= /usr/sbin/apache2
@@ -88,14 +89,16 @@ build/bench/alloc_shim.so: bench/alloc_shim.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -shared -fPIC -o $@ bench/alloc_shim.c -ldl
 
-build/bench/.libs/mod_pfbench.so: bench/mod_pfbench.c
+# Measurement aids, never installed: the callgrind dump trigger and the
+# floor (the least work that sends mod_preflight's bytes).
+build/bench/.libs/mod_%.so: bench/mod_%.c
 	@mkdir -p build/bench
-	cp bench/mod_pfbench.c build/bench/
-	cd build/bench && $(APXS) -c mod_pfbench.c
+	cp $< build/bench/
+	cd build/bench && $(APXS) -c $(CFLAGS_WARN) mod_$*.c
 
 bench: deps all
-	@sh tools/deps.sh valgrind wrk util-linux time
-	$(MAKE) build/bench/alloc_shim.so build/bench/.libs/mod_pfbench.so
+	@sh tools/deps.sh valgrind wrk util-linux time gnuplot-nox
+	$(MAKE) build/bench/alloc_shim.so build/bench/.libs/mod_pfbench.so build/bench/.libs/mod_pffloor.so
 	perl bench/run.pl $(BENCH_ARGS)
 
 clean:
