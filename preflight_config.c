@@ -344,6 +344,7 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     if (editing) {
         *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
         (*slot)->edits = edits;
+        preflight_list_compile_edits(cmd->pool, *slot);
     }
     else if (prev) {
         /* earlier lines of this section: the list is this section's own */
@@ -463,10 +464,11 @@ void *preflight_create_dir_config(apr_pool_t *p, char *dir)
     return conf;
 }
 
-/* An edited list is applied to what it inherits here, at merge time; a
- * replacing list or an unset one costs a pointer copy. */
-static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
-                                  preflight_list *base, preflight_list *add)
+/* An edited list meets what it inherits here, at merge time, which httpd
+ * runs for every request: as an overlay (preflight_policy.h), it costs one
+ * small allocation; a replacing list or an unset one costs a pointer copy. */
+static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
+                                  preflight_list *add)
 {
     preflight_list *l;
 
@@ -479,7 +481,7 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
     if (!add->edits || !base) {
         return add;
     }
-    l = preflight_list_edit(p, kind, base, add->edits);
+    l = preflight_list_merge_edit(p, base, add);
     if (base->edits) {
         /* both edit: together they still edit what comes before them */
         l->edits = apr_array_append(p, base->edits, add->edits);
@@ -514,10 +516,10 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     }
     conf = apr_pcalloc(p, sizeof(*conf));
     conf->engine = INHERITED(engine);
-    conf->origins = merge_list(p, PREFLIGHT_LIST_ORIGINS, base->origins, add->origins);
-    conf->methods = merge_list(p, PREFLIGHT_LIST_METHODS, base->methods, add->methods);
-    conf->headers = merge_list(p, PREFLIGHT_LIST_HEADERS, base->headers, add->headers);
-    conf->expose = merge_list(p, PREFLIGHT_LIST_EXPOSE, base->expose, add->expose);
+    conf->origins = merge_list(p, base->origins, add->origins);
+    conf->methods = merge_list(p, base->methods, add->methods);
+    conf->headers = merge_list(p, base->headers, add->headers);
+    conf->expose = merge_list(p, base->expose, add->expose);
     conf->credentials = INHERITED(credentials);
     conf->max_age = own_max_age ? add->max_age : base->max_age;
     conf->max_age_value = own_max_age ? add->max_age_value : base->max_age_value;

@@ -263,9 +263,7 @@ static const char *json_list(apr_pool_t *p, preflight_list_kind kind,
     apr_array_header_t *except;
     apr_hash_index_t *hi;
 
-    if (!l) {
-        l = preflight_list_default(p, kind);
-    }
+    l = l ? preflight_list_resolved(p, l) : preflight_list_default(p, kind);
     if (!l->excluded) {
         return json_words(p, l->items, l->any);
     }

@@ -132,14 +132,15 @@ static int collect_name(void *ctx, const char *name, const char *value)
 static const char *expose_response_headers(request_rec *r,
                                            const preflight_list *expose)
 {
+    const apr_array_header_t *items = preflight_list_items(r->pool, expose);
     expose_collector c;
     int i;
 
     c.p = r->pool;
     c.seen = apr_hash_make(r->pool);
     c.names = apr_array_make(r->pool, 16, sizeof(const char *));
-    for (i = 0; i < expose->items->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(expose->items, i, const char *);
+    for (i = 0; i < items->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(items, i, const char *);
         collect_name(&c, name, NULL);
     }
     apr_table_do(collect_name, &c, r->headers_out, NULL);
