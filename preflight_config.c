@@ -470,8 +470,6 @@ void *preflight_create_dir_config(apr_pool_t *p, char *dir)
 static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
                                   preflight_list *add)
 {
-    preflight_list *l;
-
     if (!add) {
         return base;
     }
@@ -481,12 +479,7 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
     if (!add->edits || !base) {
         return add;
     }
-    l = preflight_list_merge_edit(p, base, add);
-    if (base->edits) {
-        /* both edit: together they still edit what comes before them */
-        l->edits = apr_array_append(p, base->edits, add->edits);
-    }
-    return l;
+    return preflight_list_merge_edit(p, base, add);
 }
 
 static int sets_nothing(const preflight_dir_conf *c)
@@ -537,6 +530,69 @@ static apr_status_t forget_psl(void *data)
     psl_free((psl_ctx_t *)preflight_psl);
     preflight_psl = NULL;
     return APR_SUCCESS;
+}
+
+/* The sections of a server whose lists a +/- list may meet when httpd
+ * merges them for a request: the server's defaults, its <Directory> and
+ * <Location> sections (a virtual host's include the main server's). */
+static apr_array_header_t *sections_of(apr_pool_t *p, server_rec *s)
+{
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    apr_array_header_t *all = apr_array_make(p, 8, sizeof(ap_conf_vector_t *));
+
+    APR_ARRAY_PUSH(all, ap_conf_vector_t *) = s->lookup_defaults;
+    apr_array_cat(all, core->sec_dir);
+    apr_array_cat(all, core->sec_url);
+    return all;
+}
+
+/* A section's list; a section read before LoadModule has no configuration
+ * of this module at all. */
+static preflight_list *list_in(const ap_conf_vector_t *v,
+                               const list_directive *ld)
+{
+    preflight_dir_conf *c = (preflight_dir_conf *)preflight_dir_config(v);
+
+    return c ? *list_slot(c, ld) : NULL;
+}
+
+static void memoize_edits_of(apr_pool_t *p, const apr_array_header_t *all,
+                             const list_directive *ld)
+{
+    int i, j;
+
+    for (i = 0; i < all->nelts; i++) {
+        preflight_list *edit = list_in(APR_ARRAY_IDX(all, i, ap_conf_vector_t *),
+                                       ld);
+
+        if (!edit || !edit->net) {
+            continue;
+        }
+        for (j = 0; j < all->nelts; j++) {
+            const preflight_list *base =
+                list_in(APR_ARRAY_IDX(all, j, ap_conf_vector_t *), ld);
+
+            if (base && j != i) {
+                preflight_list_memoize(p, base, edit);
+            }
+        }
+    }
+}
+
+/* httpd merges sections for every request, and a +/- list must then be
+ * applied to what it inherits. Where both come from the server's own
+ * configuration, the result is worked out here, once: the request finds it
+ * by the inherited list's address. Runs before any worker thread. */
+void preflight_memoize_merges(apr_pool_t *pconf, server_rec *s)
+{
+    for (; s; s = s->next) {
+        const apr_array_header_t *all = sections_of(pconf, s);
+        int k;
+
+        for (k = 0; list_directives[k]; k++) {
+            memoize_edits_of(pconf, all, list_directives[k]);
+        }
+    }
 }
 
 /* Loaded before the configuration is read: wildcards are checked against

@@ -800,27 +800,87 @@ static int overlay_excludes(const preflight_list *o)
     return 0;
 }
 
+typedef struct {
+    const preflight_list *base;
+    preflight_list *merged;
+} preflight_list_memo;
+
+static preflight_list *memo_of(const preflight_list *edit,
+                               const preflight_list *base)
+{
+    int i;
+
+    for (i = 0; edit->memo && i < edit->memo->nelts; i++) {
+        const preflight_list_memo *m = &APR_ARRAY_IDX(edit->memo, i,
+                                                      preflight_list_memo);
+        if (m->base == base) {
+            return m->merged;
+        }
+    }
+    return NULL;
+}
+
+/* The merge itself, without the memo: an overlay where one can be made,
+ * else the edits applied to a copy. Two edits merged stay an edit of what
+ * comes before them. */
+static preflight_list *merge_edit(apr_pool_t *p, const preflight_list *base,
+                                  const preflight_list *edit)
+{
+    preflight_list *l;
+
+    if (!edit->net || edit->edits_patterns) {
+        l = preflight_list_edit(p, edit->kind, preflight_list_resolved(p, base),
+                                edit->edits);
+    }
+    else {
+        l = apr_pcalloc(p, sizeof(*l));
+        l->kind = edit->kind;
+        l->base = base;
+        l->edit = edit;
+        l->any = edit->star ? edit->star == '+' : base->any;
+        l->excludes = overlay_excludes(l);
+        if (l->excludes < 0) {
+            l = (preflight_list *)preflight_list_resolved(p, l);
+        }
+    }
+    if (base->edits) {
+        l->edits = apr_array_append(p, base->edits, edit->edits);
+    }
+    return l;
+}
+
 preflight_list *preflight_list_merge_edit(apr_pool_t *p,
                                           const preflight_list *base,
                                           const preflight_list *edit)
 {
-    preflight_list *o;
+    preflight_list *l = memo_of(edit, base);
 
-    if (!edit->net || edit->edits_patterns) {
-        return preflight_list_edit(p, edit->kind,
-                                   preflight_list_resolved(p, base),
-                                   edit->edits);
+    return l ? l : merge_edit(p, base, edit);
+}
+
+void preflight_list_memoize(apr_pool_t *p, const preflight_list *base,
+                            preflight_list *edit)
+{
+    preflight_list_memo *m;
+    const preflight_list *merged;
+
+    if (!edit->net || base == edit || memo_of(edit, base)) {
+        return;
     }
-    o = apr_pcalloc(p, sizeof(*o));
-    o->kind = edit->kind;
-    o->base = base;
-    o->edit = edit;
-    o->any = edit->star ? edit->star == '+' : base->any;
-    o->excludes = overlay_excludes(o);
-    if (o->excludes < 0) {
-        return (preflight_list *)preflight_list_resolved(p, o);
+    if (!edit->memo) {
+        edit->memo = apr_array_make(p, 2, sizeof(preflight_list_memo));
     }
-    return o;
+    if (edit->memo->nelts >= PREFLIGHT_MEMO_MAX) {
+        return;
+    }
+    /* a configured list: nothing is built when a request reads it */
+    merged = preflight_list_resolved(p, merge_edit(p, base, edit));
+    m = apr_array_push(edit->memo);
+    m->base = base;
+    m->merged = (preflight_list *)merged;
+    if (base->edits) {
+        m->merged->edits = apr_array_append(p, base->edits, edit->edits);
+    }
 }
 
 /* Does an item of what an overlay edits stay in it? Removed ones do not,

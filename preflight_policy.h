@@ -105,6 +105,9 @@ typedef struct preflight_list {
     int removes;                   /**< an item whose net edit is '-' */
     int edits_patterns;            /**< origins: it edits a pattern, so it
                                         cannot be an overlay */
+    apr_array_header_t *memo;      /**< preflight_list_memo: its merges onto
+                                        lists it can meet, worked out at
+                                        startup; read-only afterwards */
     /* An overlay: */
     const struct preflight_list *base;   /**< what the edit applies to */
     const struct preflight_list *edit;   /**< the configured +/- list */
@@ -139,6 +142,13 @@ void preflight_list_compile_edits(apr_pool_t *p, preflight_list *l);
 preflight_list *preflight_list_merge_edit(apr_pool_t *p,
                                           const preflight_list *base,
                                           const preflight_list *edit);
+
+/** Works out, at startup, the merge of a +/- list onto a configured list
+ *  it may meet at request time (at most PREFLIGHT_MEMO_MAX per edit): that
+ *  merge then costs a lookup. Single-threaded use only. */
+#define PREFLIGHT_MEMO_MAX 16
+void preflight_list_memoize(apr_pool_t *p, const preflight_list *base,
+                            preflight_list *edit);
 
 /** A list's items, joined header value and Allow value, for either shape;
  *  an overlay builds them on p the first time they are asked for. */
