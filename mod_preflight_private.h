@@ -74,6 +74,9 @@ typedef struct preflight_line {
 
 /** Per-directory configuration. UNSET and NULL inherit. */
 typedef struct preflight_dir_conf {
+    /** a directive of the module is used here (or this is a merge): most
+     *  sections a request passes through have none, and merge by pointer */
+    int sets;
     preflight_engine engine;
     preflight_list *origins;     /**< NULL: no origin allowed */
     preflight_list *methods;     /**< NULL: GET HEAD POST */

@@ -43,6 +43,7 @@ static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
     l->directive = cmd->directive;
     l->prev = extend ? conf->src[which] : NULL;
     conf->src[which] = l;
+    conf->sets = 1;
 }
 
 /* Credentials with any origin is the classic CORS hole, and Fetch forbids
@@ -138,6 +139,7 @@ static const char *set_explain(cmd_parms *cmd, void *dconf, const char *arg,
     }
     conf->explain = option ? PREFLIGHT_EXPLAIN_NO_PATHS
                            : (preflight_explain_mode)v;
+    conf->sets = 1;
     return NULL;
 }
 
@@ -482,14 +484,6 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
     return preflight_list_merge_edit(p, base, add);
 }
 
-static int sets_nothing(const preflight_dir_conf *c)
-{
-    return !c->engine && !c->origins && !c->methods && !c->headers
-           && !c->expose && !c->credentials
-           && c->max_age == PREFLIGHT_MAX_AGE_UNSET && !c->private_network
-           && !c->success_status && !c->passthrough && !c->explain;
-}
-
 /* The engine, the flags and the status are 0 when unset. */
 #define INHERITED(field) (add->field ? add->field : base->field)
 
@@ -501,13 +495,14 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 
     /* Most sections a request passes through say nothing about CORS, and
      * httpd merges per request: share instead of copying. */
-    if (sets_nothing(add)) {
+    if (!add->sets) {
         return base;
     }
-    if (sets_nothing(base)) {
+    if (!base->sets) {
         return add;
     }
     conf = apr_pcalloc(p, sizeof(*conf));
+    conf->sets = 1;
     conf->engine = INHERITED(engine);
     conf->origins = merge_list(p, base->origins, add->origins);
     conf->methods = merge_list(p, base->methods, add->methods);

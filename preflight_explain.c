@@ -492,7 +492,9 @@ int preflight_explain(request_rec *r)
     const preflight_dir_conf *conf;
     const char *why;
 
-    if (!r->handler || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
+    /* every request's handler is asked: the first byte settles most */
+    if (!r->handler || r->handler[0] != 'p'
+        || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
         return DECLINED;
     }
     if (!enabled_here(r)) {

@@ -1105,34 +1105,38 @@ int preflight_origin_allowed(const preflight_list *origins, const char *value)
     return key == o.key && patterns_match(configured_below(origins), &o);
 }
 
+/* Every configured item is a token, so a value found among them is one: the
+ * token check is left for values that are not, and for "*". */
 int preflight_method_allowed(const preflight_list *methods, const char *value)
 {
-    if (!preflight_is_token(value, strlen(value))) {
-        return 0;
-    }
     if (!methods) {
         return strcmp(value, "GET") == 0 || strcmp(value, "HEAD") == 0
                || strcmp(value, "POST") == 0;
     }
     if (methods->any) {
-        return !excluded_key(methods, value);
+        return preflight_is_token(value, strlen(value))
+               && !excluded_key(methods, value);
     }
     return has_key(methods, value);
 }
 
-static int header_name_allowed(const preflight_list *headers, const char *lower)
+/* One lower-cased name of a list that passed the length check. */
+static preflight_headers_verdict header_name_verdict(
+    const preflight_list *headers, const char *name, const char *lower,
+    apr_size_t len)
 {
-    if (!headers) {
-        return 0;
+    if (headers && has_key(headers, lower)) {
+        return PREFLIGHT_HEADERS_OK;
     }
-    if (has_key(headers, lower)) {
-        return 1;
+    if (!preflight_is_token(name, len)) {
+        return PREFLIGHT_HEADERS_MALFORMED;
     }
     /* Fetch: the "*" wildcard never covers Authorization. */
-    if (headers->any && strcmp(lower, "authorization") != 0) {
-        return !excluded_key(headers, lower);
+    if (headers && headers->any && strcmp(lower, "authorization") != 0
+        && !excluded_key(headers, lower)) {
+        return PREFLIGHT_HEADERS_OK;
     }
-    return 0;
+    return PREFLIGHT_HEADERS_DENIED;
 }
 
 preflight_headers_verdict preflight_request_headers_check(
@@ -1141,6 +1145,7 @@ preflight_headers_verdict preflight_request_headers_check(
 {
     char lower[PREFLIGHT_HEADER_NAME_MAX + 1];
     const char *s = value;
+    preflight_headers_verdict verdict;
     int items = 0;
 
     *count = 0;
@@ -1166,15 +1171,16 @@ preflight_headers_verdict preflight_request_headers_check(
         if (len > 0) {
             *bad = name;
             *bad_len = len;
-            if (len > PREFLIGHT_HEADER_NAME_MAX || !preflight_is_token(name, len)) {
+            if (len > PREFLIGHT_HEADER_NAME_MAX) {
                 return PREFLIGHT_HEADERS_MALFORMED;
             }
             for (i = 0; i < len; i++) {
                 lower[i] = TO_LOWER(name[i]);
             }
             lower[len] = '\0';
-            if (!header_name_allowed(headers, lower)) {
-                return PREFLIGHT_HEADERS_DENIED;
+            if ((verdict = header_name_verdict(headers, name, lower, len))
+                != PREFLIGHT_HEADERS_OK) {
+                return verdict;
             }
             (*count)++;
         }
