@@ -25,6 +25,8 @@
  *                 directives       check and compile each line        _config.c
  *                                  (PreflightTenantLimit: _tenant.c)
  *                 post_config      repeat config warnings to the log  _tenant.c
+ *                                  work out +/- merges of the server's
+ *                                  own sections                       _config.c
  *   per request   merge            per-directory merge (httpd's own)  _config.c
  *                 check_access_ex  an in-scope preflight needs no     _decide.c
  *                                  credentials: skip authn
@@ -61,6 +63,7 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s)
 {
     preflight_log_config_warnings(s);
+    preflight_memoize_merges(pconf, s);
     return OK;
 }
 

@@ -74,6 +74,9 @@ typedef struct preflight_line {
 
 /** Per-directory configuration. UNSET and NULL inherit. */
 typedef struct preflight_dir_conf {
+    /** a directive of the module is used here (or this is a merge): most
+     *  sections a request passes through have none, and merge by pointer */
+    int sets;
     preflight_engine engine;
     preflight_list *origins;     /**< NULL: no origin allowed */
     preflight_list *methods;     /**< NULL: GET HEAD POST */
@@ -182,6 +185,7 @@ extern const command_rec preflight_cmds[];
 void *preflight_create_dir_config(apr_pool_t *p, char *dir);
 void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv);
 void preflight_load_public_suffixes(apr_pool_t *pconf);
+void preflight_memoize_merges(apr_pool_t *pconf, server_rec *s);
 /** Seconds from 0 to 86400, or -1 (*out_of_range: digits, but too many). */
 long preflight_parse_seconds(const char *arg, int *out_of_range);
 

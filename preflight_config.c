@@ -43,6 +43,7 @@ static void note_source(cmd_parms *cmd, preflight_dir_conf *conf,
     l->directive = cmd->directive;
     l->prev = extend ? conf->src[which] : NULL;
     conf->src[which] = l;
+    conf->sets = 1;
 }
 
 /* Credentials with any origin is the classic CORS hole, and Fetch forbids
@@ -138,6 +139,7 @@ static const char *set_explain(cmd_parms *cmd, void *dconf, const char *arg,
     }
     conf->explain = option ? PREFLIGHT_EXPLAIN_NO_PATHS
                            : (preflight_explain_mode)v;
+    conf->sets = 1;
     return NULL;
 }
 
@@ -344,6 +346,7 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     if (editing) {
         *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
         (*slot)->edits = edits;
+        preflight_list_compile_edits(cmd->pool, *slot);
     }
     else if (prev) {
         /* earlier lines of this section: the list is this section's own */
@@ -463,13 +466,12 @@ void *preflight_create_dir_config(apr_pool_t *p, char *dir)
     return conf;
 }
 
-/* An edited list is applied to what it inherits here, at merge time; a
- * replacing list or an unset one costs a pointer copy. */
-static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
-                                  preflight_list *base, preflight_list *add)
+/* An edited list meets what it inherits here, at merge time, which httpd
+ * runs for every request: as an overlay (preflight_policy.h), it costs one
+ * small allocation; a replacing list or an unset one costs a pointer copy. */
+static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
+                                  preflight_list *add)
 {
-    preflight_list *l;
-
     if (!add) {
         return base;
     }
@@ -479,20 +481,7 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list_kind kind,
     if (!add->edits || !base) {
         return add;
     }
-    l = preflight_list_edit(p, kind, base, add->edits);
-    if (base->edits) {
-        /* both edit: together they still edit what comes before them */
-        l->edits = apr_array_append(p, base->edits, add->edits);
-    }
-    return l;
-}
-
-static int sets_nothing(const preflight_dir_conf *c)
-{
-    return !c->engine && !c->origins && !c->methods && !c->headers
-           && !c->expose && !c->credentials
-           && c->max_age == PREFLIGHT_MAX_AGE_UNSET && !c->private_network
-           && !c->success_status && !c->passthrough && !c->explain;
+    return preflight_list_merge_edit(p, base, add);
 }
 
 /* The engine, the flags and the status are 0 when unset. */
@@ -506,18 +495,19 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 
     /* Most sections a request passes through say nothing about CORS, and
      * httpd merges per request: share instead of copying. */
-    if (sets_nothing(add)) {
+    if (!add->sets) {
         return base;
     }
-    if (sets_nothing(base)) {
+    if (!base->sets) {
         return add;
     }
     conf = apr_pcalloc(p, sizeof(*conf));
+    conf->sets = 1;
     conf->engine = INHERITED(engine);
-    conf->origins = merge_list(p, PREFLIGHT_LIST_ORIGINS, base->origins, add->origins);
-    conf->methods = merge_list(p, PREFLIGHT_LIST_METHODS, base->methods, add->methods);
-    conf->headers = merge_list(p, PREFLIGHT_LIST_HEADERS, base->headers, add->headers);
-    conf->expose = merge_list(p, PREFLIGHT_LIST_EXPOSE, base->expose, add->expose);
+    conf->origins = merge_list(p, base->origins, add->origins);
+    conf->methods = merge_list(p, base->methods, add->methods);
+    conf->headers = merge_list(p, base->headers, add->headers);
+    conf->expose = merge_list(p, base->expose, add->expose);
     conf->credentials = INHERITED(credentials);
     conf->max_age = own_max_age ? add->max_age : base->max_age;
     conf->max_age_value = own_max_age ? add->max_age_value : base->max_age_value;
@@ -535,6 +525,69 @@ static apr_status_t forget_psl(void *data)
     psl_free((psl_ctx_t *)preflight_psl);
     preflight_psl = NULL;
     return APR_SUCCESS;
+}
+
+/* The sections of a server whose lists a +/- list may meet when httpd
+ * merges them for a request: the server's defaults, its <Directory> and
+ * <Location> sections (a virtual host's include the main server's). */
+static apr_array_header_t *sections_of(apr_pool_t *p, server_rec *s)
+{
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    apr_array_header_t *all = apr_array_make(p, 8, sizeof(ap_conf_vector_t *));
+
+    APR_ARRAY_PUSH(all, ap_conf_vector_t *) = s->lookup_defaults;
+    apr_array_cat(all, core->sec_dir);
+    apr_array_cat(all, core->sec_url);
+    return all;
+}
+
+/* A section's list; a section read before LoadModule has no configuration
+ * of this module at all. */
+static preflight_list *list_in(const ap_conf_vector_t *v,
+                               const list_directive *ld)
+{
+    preflight_dir_conf *c = (preflight_dir_conf *)preflight_dir_config(v);
+
+    return c ? *list_slot(c, ld) : NULL;
+}
+
+static void memoize_edits_of(apr_pool_t *p, const apr_array_header_t *all,
+                             const list_directive *ld)
+{
+    int i, j;
+
+    for (i = 0; i < all->nelts; i++) {
+        preflight_list *edit = list_in(APR_ARRAY_IDX(all, i, ap_conf_vector_t *),
+                                       ld);
+
+        if (!edit || !edit->net) {
+            continue;
+        }
+        for (j = 0; j < all->nelts; j++) {
+            const preflight_list *base =
+                list_in(APR_ARRAY_IDX(all, j, ap_conf_vector_t *), ld);
+
+            if (base && j != i) {
+                preflight_list_memoize(p, base, edit);
+            }
+        }
+    }
+}
+
+/* httpd merges sections for every request, and a +/- list must then be
+ * applied to what it inherits. Where both come from the server's own
+ * configuration, the result is worked out here, once: the request finds it
+ * by the inherited list's address. Runs before any worker thread. */
+void preflight_memoize_merges(apr_pool_t *pconf, server_rec *s)
+{
+    for (; s; s = s->next) {
+        const apr_array_header_t *all = sections_of(pconf, s);
+        int k;
+
+        for (k = 0; list_directives[k]; k++) {
+            memoize_edits_of(pconf, all, list_directives[k]);
+        }
+    }
 }
 
 /* Loaded before the configuration is read: wildcards are checked against

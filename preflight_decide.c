@@ -60,7 +60,7 @@ static int is_preflight(const request_rec *r)
 /* "*" answered literally: any origin, nothing removed, no credentials. */
 static int any_origin_literal(const preflight_dir_conf *conf)
 {
-    return conf->origins && conf->origins->any && !conf->origins->excluded
+    return conf->origins && conf->origins->any && !conf->origins->excludes
            && conf->credentials != PREFLIGHT_FLAG_ON;
 }
 
@@ -114,9 +114,12 @@ static void allow_origin(preflight_decision *d, const char *origin)
 }
 
 /* The configured Access-Control-Expose-Headers value; NULL for none. */
-static const char *exposed(const preflight_dir_conf *conf)
+static const char *exposed(request_rec *r, const preflight_dir_conf *conf)
 {
-    return conf->expose && *conf->expose->joined ? conf->expose->joined : NULL;
+    const char *joined = conf->expose
+                         ? preflight_list_joined(r->pool, conf->expose) : NULL;
+
+    return joined && *joined ? joined : NULL;
 }
 
 static void decide_actual(request_rec *r, preflight_decision *d,
@@ -134,7 +137,7 @@ static void decide_actual(request_rec *r, preflight_decision *d,
     if (conf->expose) {
         d->expose_all = conf->expose->any && conf->credentials == PREFLIGHT_FLAG_ON;
         if (!d->expose_all) {
-            d->value[PF_HDR_EXPOSE_HEADERS] = exposed(conf);
+            d->value[PF_HDR_EXPOSE_HEADERS] = exposed(r, conf);
         }
     }
 }
@@ -153,7 +156,7 @@ static const char *allow_for_any(request_rec *r, const char *method)
 static int echoes_wildcard(const preflight_dir_conf *conf,
                            const preflight_list *l)
 {
-    return l->any && (conf->credentials == PREFLIGHT_FLAG_ON || l->excluded);
+    return l->any && (conf->credentials == PREFLIGHT_FLAG_ON || l->excludes);
 }
 
 /* The origin, the method, then the headers, as a browser checks them;
@@ -210,12 +213,13 @@ static int answer_methods(request_rec *r, preflight_decision *d,
     }
     else if (methods->any) {
         echo = echoes_wildcard(d->conf, methods);
-        d->value[PF_HDR_ALLOW_METHODS] = echo ? method : methods->joined;
+        d->value[PF_HDR_ALLOW_METHODS] = echo ? method
+                                         : preflight_list_joined(r->pool, methods);
         d->allow = allow_for_any(r, method);
     }
     else {
-        d->value[PF_HDR_ALLOW_METHODS] = methods->joined;
-        d->allow = methods->allow;
+        d->value[PF_HDR_ALLOW_METHODS] = preflight_list_joined(r->pool, methods);
+        d->allow = preflight_list_allow(r->pool, methods);
     }
     return echo;
 }
@@ -257,7 +261,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
     if (count > 0) {
         echo_headers = echoes_wildcard(conf, conf->headers);
         d->value[PF_HDR_ALLOW_HEADERS] = echo_headers ? req_headers
-                                                  : conf->headers->joined;
+                                      : preflight_list_joined(r->pool, conf->headers);
     }
     d->value[PF_HDR_MAX_AGE] = conf->max_age_value;
     answer_private_network(r, d);
@@ -284,7 +288,7 @@ preflight_decision *preflight_decide(request_rec *r,
         d->kind = PF_REQUEST_NO_ORIGIN;
         if (any_origin_literal(conf)) {
             allow_origin(d, "*");
-            d->value[PF_HDR_EXPOSE_HEADERS] = exposed(conf);
+            d->value[PF_HDR_EXPOSE_HEADERS] = exposed(r, conf);
         }
         else {
             d->vary = vary_origin;

@@ -263,9 +263,7 @@ static const char *json_list(apr_pool_t *p, preflight_list_kind kind,
     apr_array_header_t *except;
     apr_hash_index_t *hi;
 
-    if (!l) {
-        l = preflight_list_default(p, kind);
-    }
+    l = l ? preflight_list_resolved(p, l) : preflight_list_default(p, kind);
     if (!l->excluded) {
         return json_words(p, l->items, l->any);
     }
@@ -494,7 +492,9 @@ int preflight_explain(request_rec *r)
     const preflight_dir_conf *conf;
     const char *why;
 
-    if (!r->handler || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
+    /* every request's handler is asked: the first byte settles most */
+    if (!r->handler || r->handler[0] != 'p'
+        || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
         return DECLINED;
     }
     if (!enabled_here(r)) {

@@ -132,14 +132,15 @@ static int collect_name(void *ctx, const char *name, const char *value)
 static const char *expose_response_headers(request_rec *r,
                                            const preflight_list *expose)
 {
+    const apr_array_header_t *items = preflight_list_items(r->pool, expose);
     expose_collector c;
     int i;
 
     c.p = r->pool;
     c.seen = apr_hash_make(r->pool);
     c.names = apr_array_make(r->pool, 16, sizeof(const char *));
-    for (i = 0; i < expose->items->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(expose->items, i, const char *);
+    for (i = 0; i < items->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(items, i, const char *);
         collect_name(&c, name, NULL);
     }
     apr_table_do(collect_name, &c, r->headers_out, NULL);
@@ -292,20 +293,22 @@ static int shows_allowed(const preflight_decision *d)
  * writes only err_headers_out, so any Access-Control-* value in headers_out
  * is someone else's, or ours moved there by an error response; either way
  * it goes, and ours is set again. */
-void preflight_write_headers(request_rec *r, preflight_decision *d)
+static void write_headers(request_rec *r, preflight_decision *d, int scan)
 {
     apr_table_t *out = r->err_headers_out;
     table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
     int allowed = shows_allowed(d);
     preflight_header h;
 
-    scan_table(r->headers_out, d, 0, &in_out);
-    scan_table(out, d, allowed, &in_err);
-    if (in_out.foreign) {
-        strip_cors(r->headers_out, d, 0);
-    }
-    if (in_err.foreign) {
-        strip_cors(out, d, allowed);
+    if (scan) {
+        scan_table(r->headers_out, d, 0, &in_out);
+        scan_table(out, d, allowed, &in_err);
+        if (in_out.foreign) {
+            strip_cors(r->headers_out, d, 0);
+        }
+        if (in_err.foreign) {
+            strip_cors(out, d, allowed);
+        }
     }
     d->sent = 0;
     if (allowed) {
@@ -324,6 +327,15 @@ void preflight_write_headers(request_rec *r, preflight_decision *d)
     add_vary(r, d, in_out.vary | in_err.vary);
 }
 
+/* The first write, in fixups or the preflight answer, only adds: the output
+ * filter scans both tables before anything is sent and strips what anyone
+ * else set. A Vary token merged twice is folded by httpd's own header
+ * filter (fixup_vary). */
+void preflight_write_headers(request_rec *r, preflight_decision *d)
+{
+    write_headers(r, d, d->written);
+}
+
 /* At the output filter: exactly the module's headers there, once each, and
  * the Vary tokens? Then nothing to do but Vary; else write them again. */
 static void enforce_headers(request_rec *r, preflight_decision *d)
@@ -331,13 +343,13 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
     table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
 
     if (!d->written || d->expose_all) {
-        preflight_write_headers(r, d);
+        write_headers(r, d, 1);
         return;
     }
     scan_table(r->headers_out, d, 1, &in_out);
     scan_table(r->err_headers_out, d, 1, &in_err);
     if (in_out.foreign || in_err.foreign || in_out.own + in_err.own != d->sent) {
-        preflight_write_headers(r, d);
+        write_headers(r, d, 1);
         return;
     }
     add_vary(r, d, in_out.vary | in_err.vary);

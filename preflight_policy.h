@@ -54,24 +54,63 @@ typedef struct {
     const char *item;        /**< normalized */
 } preflight_edit;
 
-/** A list directive's value, compiled into what a request looks up. */
-typedef struct {
+/** The net effect of a configured +/- list on one item (see
+ *  preflight_list_compile_edits). */
+typedef struct preflight_net_edit preflight_net_edit;
+
+/** A list directive's value, compiled into what a request looks up.
+ *
+ *  Two shapes. A configured list holds its items, hashed for lookups, and
+ *  the header values joined once. An overlay is what a request gets when a
+ *  section's +/- list meets the list it inherits at merge time: only the two
+ *  pointers, looked up through (the edit first, then what it edits), with
+ *  its items and header values built on the request's pool when they are
+ *  asked for. The accessors below read both shapes; the fields marked
+ *  "configured" must not be read from an overlay. */
+typedef struct preflight_list {
     preflight_list_kind kind;
-    apr_array_header_t *items;     /**< const char *, normalized, configured order; no "*" */
-    int any;                       /**< "*" was listed */
-    apr_hash_t *excluded;          /**< items removed from an inherited "*", or NULL */
-    apr_hash_t *set;               /**< lookup key -> item, every item */
-    apr_hash_t *exact;             /**< origins: exact origins and null only */
-    apr_hash_t *patterns;          /**< origins: scheme, "://", then "*" and
-                                        the parent (".example.com") or the
-                                        host of an any-port pattern ->
-                                        array of int: the ports allowed
-                                        there (PORT_ANY, PORT_DEFAULT, N) */
-    const char *http_origin;       /**< origins: the first plain-http origin listed */
-    const char *joined;            /**< items joined with ", ", "*" first when
-                                        any; not built for origins */
-    const char *allow;             /**< methods: the Allow header value */
-    apr_array_header_t *edits;     /**< preflight_edit: this section edits what it inherits */
+    int any;                       /**< "*" is in the list */
+    int excludes;                  /**< any, but some items removed from it */
+    apr_array_header_t *items;     /**< configured: const char *, normalized,
+                                        configured order; no "*" */
+    apr_array_header_t *keys;      /**< configured: each item's lookup key
+                                        (header names in lower case) */
+    apr_hash_t *excluded;          /**< configured: items removed from an
+                                        inherited "*", by key, or NULL */
+    apr_hash_t *set;               /**< configured, not origins: key -> item */
+    apr_hash_t *exact;             /**< configured origins: exact origins and
+                                        null */
+    apr_hash_t *patterns;          /**< configured origins: scheme, "://",
+                                        then "*" and the parent
+                                        (".example.com") or the host of an
+                                        any-port pattern -> array of int: the
+                                        ports allowed there (PORT_ANY,
+                                        PORT_DEFAULT, N) */
+    const char *http_origin;       /**< configured origins: the first
+                                        plain-http origin listed */
+    const char *joined;            /**< configured: items joined with ", ",
+                                        "*" first when any; not built for
+                                        origins */
+    const char *allow;             /**< configured methods: the Allow header
+                                        value */
+    apr_array_header_t *edits;     /**< preflight_edit: this section edits
+                                        what it inherits */
+    /* A configured +/- list, compiled for overlays: */
+    apr_hash_t *net;               /**< key -> preflight_net_edit */
+    apr_array_header_t *net_list;  /**< the same, in the order first edited */
+    apr_array_header_t *added;     /**< preflight_net_edit *: the items it
+                                        adds, in the order a copy would */
+    char star;                     /**< '+' or '-': its last "*" edit, or 0 */
+    int star_then_removed;         /**< an item removed after that "*" */
+    int removes;                   /**< an item whose net edit is '-' */
+    int edits_patterns;            /**< origins: it edits a pattern, so it
+                                        cannot be an overlay */
+    apr_array_header_t *memo;      /**< preflight_list_memo: its merges onto
+                                        lists it can meet, worked out at
+                                        startup; read-only afterwards */
+    /* An overlay: */
+    const struct preflight_list *base;   /**< what the edit applies to */
+    const struct preflight_list *edit;   /**< the configured +/- list */
 } preflight_list;
 
 /** Parses a serialized origin. With patterns, "*." as the first label and
@@ -93,6 +132,35 @@ preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
  *  configured (another line of the same directive). */
 void preflight_list_add(apr_pool_t *p, preflight_list *l,
                         const apr_array_header_t *items, int any);
+
+/** Compiles a configured +/- list (l->edits) for overlays. */
+void preflight_list_compile_edits(apr_pool_t *p, preflight_list *l);
+
+/** The merge of a +/- list onto what it inherits, at request time: an
+ *  overlay when edit is compiled and base can carry one, else the edits
+ *  applied to a copy. */
+preflight_list *preflight_list_merge_edit(apr_pool_t *p,
+                                          const preflight_list *base,
+                                          const preflight_list *edit);
+
+/** Works out, at startup, the merge of a +/- list onto a configured list
+ *  it may meet at request time (at most PREFLIGHT_MEMO_MAX per edit): that
+ *  merge then costs a lookup. Single-threaded use only. */
+#define PREFLIGHT_MEMO_MAX 16
+void preflight_list_memoize(apr_pool_t *p, const preflight_list *base,
+                            preflight_list *edit);
+
+/** A list's items, joined header value and Allow value, for either shape;
+ *  an overlay builds them on p the first time they are asked for. */
+const apr_array_header_t *preflight_list_items(apr_pool_t *p,
+                                               const preflight_list *l);
+const char *preflight_list_joined(apr_pool_t *p, const preflight_list *l);
+const char *preflight_list_allow(apr_pool_t *p, const preflight_list *l);
+
+/** The list as a configured one (an overlay is applied to a copy): for the
+ *  explain handler and other rare readers of every field. */
+const preflight_list *preflight_list_resolved(apr_pool_t *p,
+                                              const preflight_list *l);
 
 /** Applies +/- edits to an inherited list (NULL: the kind's default). */
 preflight_list *preflight_list_edit(apr_pool_t *p, preflight_list_kind kind,

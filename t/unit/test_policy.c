@@ -292,6 +292,135 @@ static void test_origin_edits(apr_pool_t *p)
           "* minus one refuses malformed (it would be echoed)", NULL);
 }
 
+/* A +/- list as configured: edits of the default, compiled for overlays. */
+static preflight_list *edit_list(apr_pool_t *p, preflight_list_kind kind,
+                                 const char *spec)
+{
+    apr_array_header_t *edits = apr_array_make(p, 4, sizeof(preflight_edit));
+    char *s = apr_pstrdup(p, spec), *tok, *last;
+    preflight_list *l;
+
+    for (tok = apr_strtok(s, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+        preflight_edit *e = apr_array_push(edits);
+        e->op = tok[0];
+        if (strcmp(tok + 1, "*") == 0
+            || preflight_item_check(p, kind, tok + 1, &e->item)) {
+            e->item = tok + 1;
+        }
+    }
+    l = preflight_list_edit(p, kind, NULL, edits);
+    l->edits = edits;
+    preflight_list_compile_edits(p, l);
+    return l;
+}
+
+/* [kind, inherited list, first +/- list, second +/- list or NULL] */
+typedef struct {
+    preflight_list_kind kind;
+    const char *base, *edit, *edit2;
+} overlay_case;
+
+static const overlay_case overlay_cases[] = {
+    { PREFLIGHT_LIST_METHODS, "GET POST PUT DELETE", "-DELETE", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET POST", "+PATCH +PUT", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET POST", "+POST -GET", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET POST", "-GET +GET", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET POST", "+PUT -PUT", NULL },
+    { PREFLIGHT_LIST_METHODS, "*", "-DELETE", NULL },
+    { PREFLIGHT_LIST_METHODS, "*", "-DELETE +DELETE", NULL },
+    { PREFLIGHT_LIST_METHODS, "* GET", "-*", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET", "+* -PUT", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET", "-PUT +* ", NULL },
+    { PREFLIGHT_LIST_METHODS, "GET POST PUT", "-PUT", "-POST" },
+    { PREFLIGHT_LIST_METHODS, "*", "-PUT", "+PUT -GET" },
+    { PREFLIGHT_LIST_METHODS, "*", "-PUT", "+PATCH" },
+    { PREFLIGHT_LIST_METHODS, "GET POST", "+PUT", "-* -GET" },
+    { PREFLIGHT_LIST_HEADERS, "Content-Type X-Token", "+X-Debug", NULL },
+    { PREFLIGHT_LIST_HEADERS, "Content-Type X-Token", "-x-token +X-DEBUG", NULL },
+    { PREFLIGHT_LIST_HEADERS, "*", "-X-Secret", NULL },
+    { PREFLIGHT_LIST_HEADERS, "* Authorization", "-authorization", NULL },
+    { PREFLIGHT_LIST_HEADERS, "Content-Type", "+X-A", "+x-b -CONTENT-TYPE" },
+    { PREFLIGHT_LIST_EXPOSE, "X-Request-Id", "+X-Total -x-request-id", NULL },
+    { PREFLIGHT_LIST_ORIGINS, "https://a.example https://*.b.example",
+      "+https://c.example -https://a.example", NULL },
+    { PREFLIGHT_LIST_ORIGINS, "https://a.example", "-https://x.b.example", NULL },
+    { PREFLIGHT_LIST_ORIGINS, "*", "-https://evil.example", NULL },
+    { PREFLIGHT_LIST_ORIGINS, "*", "-https://evil.example", "+https://evil.example" },
+    { PREFLIGHT_LIST_ORIGINS, "https://a.example", "+https://*.c.example", NULL },
+    { PREFLIGHT_LIST_ORIGINS, "https://a.example null", "-null", "+https://d.example" },
+};
+
+static const char *const overlay_probes[] = {
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "get",
+    "content-type", "x-token", "x-debug", "x-secret", "x-a", "x-b",
+    "authorization", "x-anything",
+    "https://a.example", "https://c.example", "https://x.b.example",
+    "https://x.c.example", "https://evil.example", "https://d.example",
+    "https://other.example", "null", "HTTPS://A.EXAMPLE:443",
+};
+
+/* Whatever a request can ask of an overlay, it answers as the list built
+ * by copying the inherited one and applying the edits does. */
+static void test_overlays(apr_pool_t *p)
+{
+    apr_size_t i, j;
+
+    for (i = 0; i < sizeof(overlay_cases) / sizeof(overlay_cases[0]); i++) {
+        const overlay_case *c = &overlay_cases[i];
+        preflight_list *base = list_of(p, c->kind, c->base);
+        preflight_list *e1 = edit_list(p, c->kind, c->edit);
+        preflight_list *o = preflight_list_merge_edit(p, base, e1);
+        const preflight_list *copy = preflight_list_edit(p, c->kind, base, e1->edits);
+        const char *what = apr_psprintf(p, "overlay %s | %s%s%s", c->base,
+                                        c->edit, c->edit2 ? " | " : "",
+                                        c->edit2 ? c->edit2 : "");
+
+        if (c->edit2) {
+            preflight_list *e2 = edit_list(p, c->kind, c->edit2);
+            o = preflight_list_merge_edit(p, o, e2);
+            copy = preflight_list_edit(p, c->kind, copy, e2->edits);
+        }
+        else if (i % 2) {
+            /* the merge worked out at startup answers the same */
+            preflight_list_memoize(p, base, e1);
+            o = preflight_list_merge_edit(p, base, e1);
+            check(o->base == NULL, "memo: a configured list comes back", what);
+        }
+        check(o->any == copy->any && o->excludes == copy->excludes,
+              "overlay: any and exclusions", what);
+        for (j = 0; j < sizeof(overlay_probes) / sizeof(overlay_probes[0]); j++) {
+            const char *v = overlay_probes[j], *bad;
+            apr_size_t bad_len;
+            int n1, n2, same;
+
+            switch (c->kind) {
+            case PREFLIGHT_LIST_ORIGINS:
+                same = preflight_origin_allowed(o, v) == preflight_origin_allowed(copy, v);
+                break;
+            case PREFLIGHT_LIST_METHODS:
+                same = preflight_method_allowed(o, v) == preflight_method_allowed(copy, v);
+                break;
+            default:
+                same = preflight_request_headers_check(o, v, &bad, &bad_len, &n1)
+                       == preflight_request_headers_check(copy, v, &bad, &bad_len, &n2);
+            }
+            check(same, apr_psprintf(p, "overlay: %s allowed as by a copy", v), what);
+        }
+        if (c->kind != PREFLIGHT_LIST_ORIGINS) {
+            const char *got = preflight_list_joined(p, o);
+            check(!strcmp(got, preflight_list_joined(p, copy)), "overlay: joined",
+                  apr_psprintf(p, "%s: '%s' against '%s'", what, got, copy->joined));
+        }
+        if (c->kind == PREFLIGHT_LIST_METHODS) {
+            const char *a = preflight_list_allow(p, o);
+            const char *b = preflight_list_allow(p, copy);
+            check((!a && !b) || (a && b && !strcmp(a, b)), "overlay: Allow",
+                  apr_psprintf(p, "%s: '%s' against '%s'", what, a ? a : "(none)",
+                               b ? b : "(none)"));
+        }
+    }
+}
+
 typedef struct {
     const char *allowed;
     const char *request;
@@ -393,6 +522,7 @@ int main(void)
     test_config_items(p);
     test_methods(p);
     test_origin_edits(p);
+    test_overlays(p);
     test_request_headers(p);
     test_lists(p);
     test_json_and_form(p);
