@@ -359,15 +359,50 @@ static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
     return kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
 }
 
+static int is_conf_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f'
+           || c == '\r';
+}
+
+/* The words of a line without quotes or backslashes, split as
+ * ap_getword_conf splits them (on isspace, C locale), more cheaply: an
+ * .htaccess line is split again for every request. */
+static void split_plain_words(apr_pool_t *p, const char *args,
+                              apr_array_header_t *words)
+{
+    const char *s = args;
+
+    for (;;) {
+        const char *start;
+
+        while (is_conf_space(*s)) {
+            s++;
+        }
+        if (!*s) {
+            return;
+        }
+        for (start = s; *s && !is_conf_space(*s); s++)
+            ;
+        APR_ARRAY_PUSH(words, const char *) = apr_pstrmemdup(p, start, s - start);
+    }
+}
+
 /* httpd's TAKE_ARGV stops at 64 words and drops the rest without a word;
- * lists of origins are longer than that, so the line is split here. */
+ * lists of origins are longer than that, so the line is split here. A line
+ * with quotes or backslashes is left to httpd's own word parser. */
 static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
 {
     apr_array_header_t *words = apr_array_make(cmd->temp_pool, 16, sizeof(char *));
     const char *w;
 
-    while (*(w = ap_getword_conf(cmd->pool, &args)) != '\0') {
-        APR_ARRAY_PUSH(words, const char *) = w;
+    if (!strpbrk(args, "\"'\\")) {
+        split_plain_words(cmd->pool, args, words);
+    }
+    else {
+        while (*(w = ap_getword_conf(cmd->pool, &args)) != '\0') {
+            APR_ARRAY_PUSH(words, const char *) = w;
+        }
     }
     return set_list_items(cmd, dconf, words->nelts, (char *const *)words->elts);
 }

@@ -362,6 +362,9 @@ static void add_pattern(apr_pool_t *p, preflight_list *l, const char *item)
         return;                 /* checked when configured */
     }
     site = apr_pstrmemdup(p, item, o.host_off + o.host_len);
+    if (!l->patterns) {
+        l->patterns = apr_hash_make(p);
+    }
     same = apr_hash_get(l->patterns, site, APR_HASH_KEY_STRING);
     if (!same) {
         same = apr_array_make(p, 1, sizeof(int));
@@ -443,6 +446,41 @@ static const char *join_methods_allow(apr_pool_t *p, const char *const *methods,
     return join_words(p, 0, methods, n, extra);
 }
 
+/* Methods and header names: a short list is searched in order, which
+ * costs less than hashing, to build (an .htaccess list is built for every
+ * request) and to look up; a longer one is hashed. */
+#define SHORT_LIST 8
+
+static int set_has(const preflight_list *l, const char *key)
+{
+    int i;
+
+    if (l->set) {
+        return apr_hash_get(l->set, key, APR_HASH_KEY_STRING) != NULL;
+    }
+    for (i = 0; i < l->keys->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(l->keys, i, const char *);
+        if (k[0] == key[0] && !strcmp(k, key)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void hash_when_long(apr_pool_t *p, preflight_list *l)
+{
+    int i;
+
+    if (l->set || l->keys->nelts <= SHORT_LIST) {
+        return;
+    }
+    l->set = apr_hash_make(p);
+    for (i = 0; i < l->keys->nelts; i++) {
+        apr_hash_set(l->set, APR_ARRAY_IDX(l->keys, i, const char *),
+                     APR_HASH_KEY_STRING, APR_ARRAY_IDX(l->items, i, const char *));
+    }
+}
+
 /* Is an item with this key already in a configured list? Origins keep no
  * set of every item: exact ones are in exact, patterns in patterns. */
 static int configured_has(const preflight_list *l,
@@ -453,7 +491,7 @@ static int configured_has(const preflight_list *l,
     int i;
 
     if (l->kind != PREFLIGHT_LIST_ORIGINS) {
-        return apr_hash_get(l->set, key, APR_HASH_KEY_STRING) != NULL;
+        return set_has(l, key);
     }
     if (!strchr(key, '*')) {
         return apr_hash_get(l->exact, key, APR_HASH_KEY_STRING) != NULL;
@@ -461,7 +499,8 @@ static int configured_has(const preflight_list *l,
     if (preflight_origin_parse(key, 1, &o)) {
         return 0;
     }
-    same = apr_hash_get(l->patterns, key, o.host_off + o.host_len);
+    same = l->patterns ? apr_hash_get(l->patterns, key, o.host_off + o.host_len)
+                       : NULL;
     for (i = 0; same && i < same->nelts; i++) {
         if (APR_ARRAY_IDX(same, i, int) == o.port) {
             return 1;
@@ -487,7 +526,12 @@ void preflight_list_add(apr_pool_t *p, preflight_list *l,
         APR_ARRAY_PUSH(l->items, const char *) = item;
         APR_ARRAY_PUSH(l->keys, const char *) = key;
         if (kind != PREFLIGHT_LIST_ORIGINS) {
-            apr_hash_set(l->set, key, APR_HASH_KEY_STRING, item);
+            if (l->set) {
+                apr_hash_set(l->set, key, APR_HASH_KEY_STRING, item);
+            }
+            else {
+                hash_when_long(p, l);
+            }
         }
         else if (strchr(item, '*')) {
             add_pattern(p, l, item);
@@ -521,11 +565,7 @@ preflight_list *preflight_list_make(apr_pool_t *p, preflight_list_kind kind,
     l->items = apr_array_make(p, items->nelts + 1, sizeof(const char *));
     l->keys = apr_array_make(p, items->nelts + 1, sizeof(const char *));
     if (kind == PREFLIGHT_LIST_ORIGINS) {
-        l->exact = apr_hash_make(p);
-        l->patterns = apr_hash_make(p);
-    }
-    else {
-        l->set = apr_hash_make(p);
+        l->exact = apr_hash_make(p);    /* patterns: made by the first one */
     }
     l->joined = "";
     preflight_list_add(p, l, items, any);
@@ -738,7 +778,7 @@ static int has_key(const preflight_list *l, const char *key)
     if (l->kind == PREFLIGHT_LIST_ORIGINS) {
         return apr_hash_get(l->exact, key, APR_HASH_KEY_STRING) != NULL;
     }
-    return apr_hash_get(l->set, key, APR_HASH_KEY_STRING) != NULL;
+    return set_has(l, key);
 }
 
 /* Was this item removed from the list's "*"? */
@@ -1050,7 +1090,7 @@ static int patterns_match(const preflight_list *l, const preflight_origin *o)
     const char *host = o->key + o->host_off;
     apr_size_t prefix = o->scheme_len + 3, i;
 
-    if (!apr_hash_count(l->patterns)) {
+    if (!l->patterns) {
         return 0;
     }
     memcpy(site, o->key, prefix);

@@ -77,7 +77,9 @@ typedef struct preflight_list {
                                         (header names in lower case) */
     apr_hash_t *excluded;          /**< configured: items removed from an
                                         inherited "*", by key, or NULL */
-    apr_hash_t *set;               /**< configured, not origins: key -> item */
+    apr_hash_t *set;               /**< configured, not origins, more than a
+                                        few items: key -> item (a short list
+                                        is searched in order) */
     apr_hash_t *exact;             /**< configured origins: exact origins and
                                         null */
     apr_hash_t *patterns;          /**< configured origins: scheme, "://",
