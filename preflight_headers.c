@@ -148,10 +148,25 @@ static const char *expose_response_headers(request_rec *r,
     return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
 }
 
+/* The module merges its Vary tokens with apr_table_mergen, which keeps
+ * the key and, for a Vary that was not there, the value it is given: such
+ * an entry is known by address, as the module's own headers are. */
+static const char vary_name[] = "Vary";
+
+static int is_vary_key(const char *key)
+{
+    return key == vary_name || !strcasecmp(key, vary_name);
+}
+
 static int value_has_token(const char *value, const char *token)
 {
-    apr_size_t len = strlen(token);
+    apr_size_t len;
     const char *p = value;
+
+    if (value == token) {
+        return 1;
+    }
+    len = strlen(token);
 
     while (*p) {
         const char *start;
@@ -215,7 +230,7 @@ static void scan_table(const apr_table_t *t, const preflight_decision *d,
                 s->foreign = 1;
             }
         }
-        else if (d->vary && (key[0] | 0x20) == 'v' && !strcasecmp(key, "Vary")) {
+        else if (d->vary && (key[0] | 0x20) == 'v' && is_vary_key(key)) {
             for (j = 0; d->vary[j]; j++) {
                 if (value_has_token(e[i].val, d->vary[j])) {
                     s->vary |= 1u << j;
@@ -256,7 +271,7 @@ static void add_vary(request_rec *r, const preflight_decision *d, unsigned prese
 
     for (i = 0; d->vary && d->vary[i]; i++) {
         if (!(present & (1u << i))) {
-            apr_table_mergen(r->err_headers_out, "Vary", d->vary[i]);
+            apr_table_mergen(r->err_headers_out, vary_name, d->vary[i]);
         }
     }
 }
