@@ -702,6 +702,7 @@ static void compile_net(apr_pool_t *p, preflight_list *l, int last_star)
         }
         else if (n->last != '+' || n->plus_at < 0) {
             n->plus_at = i;
+            n->item = e->item;  /* spelled as the edit that adds it */
         }
         n->last = e->op;
         if (i > last_star) {

@@ -10,7 +10,11 @@
  * reports as a crash and saves the input. The same input also goes through
  * what the explain handler does with query values: form decoding (only
  * printable ASCII may come out) and JSON quoting (always a valid JSON
- * string that reads back as the input). Built and run by tools/fuzz.sh.
+ * string that reads back as the input). And the input, read as a list of
+ * +/- edits, is merged onto each header list as a request would merge it
+ * (an overlay): every verdict and the joined value must be those of the
+ * list built by copying and applying the edits. Built and run by
+ * tools/fuzz.sh.
  */
 
 #include <stdarg.h>
@@ -451,6 +455,71 @@ static void check_json(const char *s, size_t n)
     REQUIRE(in == n, "json: reads back %zu of %zu bytes", in, n);
 }
 
+/* The input as a +/- list of header names, as a section could write it;
+ * NULL when a word is not one. */
+static preflight_list *edits_from(const char *s)
+{
+    apr_array_header_t *edits = apr_array_make(pool, 4, sizeof(preflight_edit));
+    char *copy = apr_pstrdup(pool, s), *tok, *last;
+    preflight_list *l;
+
+    for (tok = apr_strtok(copy, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
+        preflight_edit *e = apr_array_push(edits);
+        if ((tok[0] != '+' && tok[0] != '-') || !tok[1]) {
+            return NULL;
+        }
+        e->op = tok[0];
+        if (strcmp(tok + 1, "*") == 0) {
+            e->item = "*";
+        }
+        else if (preflight_item_check(pool, PREFLIGHT_LIST_HEADERS, tok + 1, &e->item)) {
+            return NULL;
+        }
+    }
+    if (!edits->nelts) {
+        return NULL;
+    }
+    l = preflight_list_edit(pool, PREFLIGHT_LIST_HEADERS, NULL, edits);
+    l->edits = edits;
+    preflight_list_compile_edits(pool, l);
+    return l;
+}
+
+static void check_overlays(const char *s)
+{
+    static const char *const probes[] = {
+        "content-type", "x-token", "x-debug", "authorization", "x-a,x-b",
+        "Content-Type, X-Token", "x-other"
+    };
+    preflight_list *edit = edits_from(s);
+    int i, j;
+
+    for (i = 0; edit && i < N_HLISTS; i++) {
+        const preflight_list *base = hlists[i];
+        const preflight_list *o, *copy;
+
+        if (!base) {
+            continue;
+        }
+        o = preflight_list_merge_edit(pool, base, edit);
+        copy = preflight_list_edit(pool, PREFLIGHT_LIST_HEADERS, base, edit->edits);
+        REQUIRE(o->any == copy->any && o->excludes == copy->excludes,
+                "overlay on %s: any/excludes differ from the copy", hlist_names[i]);
+        REQUIRE(!strcmp(preflight_list_joined(pool, o), copy->joined),
+                "overlay on %s: joined '%s', the copy '%s'", hlist_names[i],
+                preflight_list_joined(pool, o), copy->joined);
+        for (j = 0; j < (int)(sizeof(probes) / sizeof(probes[0])); j++) {
+            const char *bad;
+            apr_size_t bad_len;
+            int n1, n2;
+            REQUIRE(preflight_request_headers_check(o, probes[j], &bad, &bad_len, &n1)
+                    == preflight_request_headers_check(copy, probes[j], &bad, &bad_len, &n2),
+                    "overlay on %s: '%s' judged otherwise than by the copy",
+                    hlist_names[i], probes[j]);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size);
@@ -470,6 +539,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_tokens(s, n, data, size);
     check_form(s, n);
     check_json(s, n);
+    check_overlays(s);
 
     /* A header value ends at its first NUL: what follows must change
      * nothing. */
