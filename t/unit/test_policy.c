@@ -51,8 +51,9 @@ static preflight_list *list_of(apr_pool_t *p, preflight_list_kind kind,
     return preflight_list_make(p, kind, items, any);
 }
 
-static preflight_list *edited(apr_pool_t *p, preflight_list_kind kind,
-                              const preflight_list *base, const char *spec)
+/* Space-separated +/- items, as a section would write them. */
+static apr_array_header_t *edits_of(apr_pool_t *p, preflight_list_kind kind,
+                                    const char *spec)
 {
     apr_array_header_t *edits = apr_array_make(p, 4, sizeof(preflight_edit));
     char *s = apr_pstrdup(p, spec), *tok, *last;
@@ -65,7 +66,13 @@ static preflight_list *edited(apr_pool_t *p, preflight_list_kind kind,
             e->item = tok + 1;
         }
     }
-    return preflight_list_edit(p, kind, base, edits);
+    return edits;
+}
+
+static preflight_list *edited(apr_pool_t *p, preflight_list_kind kind,
+                              const preflight_list *base, const char *spec)
+{
+    return preflight_list_edit(p, kind, base, edits_of(p, kind, spec));
 }
 
 typedef struct {
@@ -296,19 +303,9 @@ static void test_origin_edits(apr_pool_t *p)
 static preflight_list *edit_list(apr_pool_t *p, preflight_list_kind kind,
                                  const char *spec)
 {
-    apr_array_header_t *edits = apr_array_make(p, 4, sizeof(preflight_edit));
-    char *s = apr_pstrdup(p, spec), *tok, *last;
-    preflight_list *l;
+    apr_array_header_t *edits = edits_of(p, kind, spec);
+    preflight_list *l = preflight_list_edit(p, kind, NULL, edits);
 
-    for (tok = apr_strtok(s, " ", &last); tok; tok = apr_strtok(NULL, " ", &last)) {
-        preflight_edit *e = apr_array_push(edits);
-        e->op = tok[0];
-        if (strcmp(tok + 1, "*") == 0
-            || preflight_item_check(p, kind, tok + 1, &e->item)) {
-            e->item = tok + 1;
-        }
-    }
-    l = preflight_list_edit(p, kind, NULL, edits);
     l->edits = edits;
     preflight_list_compile_edits(p, l);
     return l;
