@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fuzzes the pure parts of mod_preflight (preflight_policy.c,
-# preflight_json.c) with libFuzzer under AddressSanitizer,
+# preflight_list.c, preflight_json.c) with libFuzzer under AddressSanitizer,
 # UndefinedBehaviorSanitizer and LeakSanitizer:
 #   t/fuzz/fuzz_origin.c   request Origin parsing and matching, configured origins
 #   t/fuzz/fuzz_headers.c  Access-Control-Request-Headers, methods, tokens,
@@ -45,7 +45,7 @@ for h in origin headers; do
     # shellcheck disable=SC2086
     if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
             -Wall -Wextra $apr_cflags -I. \
-            "t/fuzz/fuzz_$h.c" preflight_policy.c preflight_json.c -o "$out/fuzz_$h" $apr_libs; then
+            "t/fuzz/fuzz_$h.c" preflight_policy.c preflight_list.c preflight_json.c -o "$out/fuzz_$h" $apr_libs; then
         echo "fuzz: building fuzz_$h failed" >&2
         exit 1
     fi

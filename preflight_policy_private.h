@@ -1,0 +1,43 @@
+/* Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License.
+ */
+
+/*
+ * preflight_policy_private.h: what the two files of lists share, and no
+ * one else. preflight_policy.c builds configured lists and answers
+ * requests from them; preflight_list.c joins their header values and
+ * applies +/- edits, by copy or as overlays.
+ */
+
+#ifndef PREFLIGHT_POLICY_PRIVATE_H
+#define PREFLIGHT_POLICY_PRIVATE_H
+
+#include "preflight_policy.h"
+
+/* preflight_policy.c */
+
+/** The key an item is looked up by: header names in lower case. */
+const char *preflight_item_key(apr_pool_t *p, preflight_list_kind kind,
+                               const char *item);
+
+/** Is this key among a configured method or header list's items? */
+int preflight_set_has(const preflight_list *l, const char *key);
+
+/* preflight_list.c */
+
+/** The items joined with ", ", "*" first when any. */
+const char *preflight_join_items(apr_pool_t *p, const apr_array_header_t *items,
+                                 int any);
+
+/** The Allow value of a preflight answer for these methods. */
+const char *preflight_join_methods_allow(apr_pool_t *p,
+                                         const char *const *methods, int n);
+
+/** Lookups that see through overlays: is an item with this key in the
+ *  list, was it removed from the list's "*", and the configured list an
+ *  overlay ends at (overlays never edit origin patterns). */
+int preflight_has_key(const preflight_list *l, const char *key);
+int preflight_excluded_key(const preflight_list *l, const char *key);
+const preflight_list *preflight_configured_below(const preflight_list *l);
+
+#endif /* PREFLIGHT_POLICY_PRIVATE_H */
