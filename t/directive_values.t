@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# Every directive but PreflightPassthrough, unset (its default) and set.
+# Every directive but PreflightPassthrough, unset (its default) and set
+# (README "Directives").
 # Policies: t/conf/pf.conf.in, <Location /pf/l/NAME/>.
 
 use Apache::Test;

@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# The explain handler (SetHandler preflight-explain; t/conf/explain.conf.in):
+# The explain handler (README "The explain handler"; SetHandler
+# preflight-explain with PreflightExplain On; t/conf/explain.conf.in):
 # GET /explain?uri=&origin=&method=&headers= answers JSON with the effective
 # policy for the uri, where each directive was set, the decision and the
 # headers the module would send. Every query value is hostile input.

@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# Policies from .htaccess, written here at run time into htdocs/pf/ht/NAME,
+# Policies from .htaccess (README "Directives", "Shared hosting"), written
+# here at run time into htdocs/pf/ht/NAME,
 # under the AllowOverride of each <Directory> in t/conf/pf.conf.in.
 
 use Apache::Test;

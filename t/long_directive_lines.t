@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# One PreflightAllowOrigin line with 100 origins and one PreflightAllowHeaders
+# README "Behaviour in detail", Repeated lines: one PreflightAllowOrigin
+# line with 100 origins and one PreflightAllowHeaders
 # line with 70 names (t/conf/longlist.conf.in): httpd hands TAKE_ARGV
 # directives at most 64 words and drops the rest silently, so the last items
 # are the ones to check.

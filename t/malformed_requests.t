@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# Bytes a client library would never send (t/conf/raw.conf.in): repeated and
+# README "Behaviour in detail", Origins: bytes a client library would never
+# send (t/conf/raw.conf.in): repeated and
 # folded Origin headers, odd header-name case, OPTIONS *, HTTP/1.0 without
 # Host, NUL and bare CR. Each gets a defined answer that never reflects an
 # origin that was not allowed, and the server goes on serving.

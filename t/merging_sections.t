@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# Merging of nested <Directory> sections and a <Location> (t/conf/pf.conf.in,
+# README "Directives" and "Behaviour in detail", Merging +/- edits: merging
+# of nested <Directory> sections and a <Location> (t/conf/pf.conf.in,
 # htdocs/pf/merge and htdocs/pf/mstar): an inner directive replaces, an unset
 # one inherits, +/- lists edit the inherited list, repeated lines add up,
 # PreflightEngine Off switches a subtree off.

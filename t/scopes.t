@@ -1,7 +1,8 @@
 use strict;
 use warnings FATAL => 'all';
 
-# A policy in <Files>, <If> and <LocationMatch> (t/conf/scopes.conf.in): the
+# README "Behaviour in detail", Scope: a policy in <Files>, <If> and
+# <LocationMatch> (t/conf/scopes.conf.in): the
 # module reads whatever httpd merged for the request, whichever section
 # types it came from.
 
