@@ -214,7 +214,6 @@ static void compile_net(apr_pool_t *p, preflight_list *l, int last_star)
             n->item = e->item;
             n->plus_at = -1;
             apr_hash_set(l->net, key, APR_HASH_KEY_STRING, n);
-            APR_ARRAY_PUSH(l->net_list, preflight_net_edit *) = n;
         }
         if (e->op == '-') {
             n->plus_at = -1;
@@ -236,7 +235,6 @@ void preflight_list_compile_edits(apr_pool_t *p, preflight_list *l)
     int i, last_star = -1;
 
     l->net = apr_hash_make(p);
-    l->net_list = apr_array_make(p, 4, sizeof(preflight_net_edit *));
     l->added = apr_array_make(p, 2, sizeof(preflight_net_edit *));
     l->star = 0;
     for (i = 0; i < l->edits->nelts; i++) {
@@ -267,24 +265,10 @@ void preflight_list_compile_edits(apr_pool_t *p, preflight_list *l)
     }
 }
 
-/* A few edits are compared one by one, which is cheaper than hashing the
- * key; a long +/- list is looked up in its hash. */
 static const preflight_net_edit *net_edit(const preflight_list *edit,
                                           const char *key)
 {
-    const apr_array_header_t *all = edit->net_list;
-    int i;
-
-    if (all->nelts > 8) {
-        return apr_hash_get(edit->net, key, APR_HASH_KEY_STRING);
-    }
-    for (i = 0; i < all->nelts; i++) {
-        const preflight_net_edit *n = APR_ARRAY_IDX(all, i, preflight_net_edit *);
-        if (n->key[0] == key[0] && !strcmp(n->key, key)) {
-            return n;
-        }
-    }
-    return NULL;
+    return apr_hash_get(edit->net, key, APR_HASH_KEY_STRING);
 }
 
 /* Is an item with this key in the list (the "*" aside)? */
@@ -459,34 +443,6 @@ static int appends(const preflight_list *base, const preflight_net_edit *n)
     return n->removed_first || !preflight_has_key(base, n->key);
 }
 
-#define PICK_MAX 32
-
-/* An overlay's items, in order, into pick, when what it edits is a
- * configured list and they fit: the common case costs no allocation.
- * -1 otherwise. */
-static int overlay_pick(const preflight_list *o, const char **pick)
-{
-    const preflight_list *base = o->base, *edit = o->edit;
-    int i, n = 0;
-
-    if (base->base || base->items->nelts + edit->added->nelts > PICK_MAX) {
-        return -1;
-    }
-    for (i = 0; i < base->items->nelts; i++) {
-        if (keeps(edit, APR_ARRAY_IDX(base->keys, i, const char *))) {
-            pick[n++] = APR_ARRAY_IDX(base->items, i, const char *);
-        }
-    }
-    for (i = 0; i < edit->added->nelts; i++) {
-        const preflight_net_edit *a = APR_ARRAY_IDX(edit->added, i,
-                                                    const preflight_net_edit *);
-        if (appends(base, a)) {
-            pick[n++] = a->item;
-        }
-    }
-    return n;
-}
-
 /* An overlay's items as an array, kept in the overlay, which belongs to
  * one request's merged configuration alone. */
 static void overlay_items(apr_pool_t *p, preflight_list *o)
@@ -495,9 +451,7 @@ static void overlay_items(apr_pool_t *p, preflight_list *o)
     apr_array_header_t *items, *keys;
     int i;
 
-    if (base->base) {
-        overlay_items(p, (preflight_list *)base);
-    }
+    preflight_list_items(p, base);     /* an overlay below builds its own */
     items = apr_array_make(p, base->items->nelts + edit->added->nelts,
                            sizeof(const char *));
     keys = apr_array_make(p, items->nalloc, sizeof(const char *));
@@ -530,33 +484,16 @@ const apr_array_header_t *preflight_list_items(apr_pool_t *p,
     return l->items;
 }
 
-/* An overlay's items, without building an array when they fit in pick. */
-static int items_of(apr_pool_t *p, const preflight_list *l, const char **pick,
-                    const char *const **words)
-{
-    const apr_array_header_t *items;
-    int n = l->items ? -1 : overlay_pick(l, pick);
-
-    if (n >= 0) {
-        *words = pick;
-        return n;
-    }
-    items = preflight_list_items(p, l);
-    *words = (const char *const *)items->elts;
-    return items->nelts;
-}
-
 /* An overlay's header values, built together: an allowed preflight that
  * needs the methods joined needs their Allow value too. */
 static void overlay_values(apr_pool_t *p, preflight_list *o)
 {
-    const char *pick[PICK_MAX];
-    const char *const *words;
-    int n = items_of(p, o, pick, &words);
+    const apr_array_header_t *items = preflight_list_items(p, o);
 
-    o->joined = join_words(p, o->any, words, n, NULL);
-    if (o->kind == PREFLIGHT_LIST_METHODS && n) {
-        o->allow = preflight_join_methods_allow(p, words, n);
+    o->joined = preflight_join_items(p, items, o->any);
+    if (o->kind == PREFLIGHT_LIST_METHODS && items->nelts) {
+        o->allow = preflight_join_methods_allow(
+            p, (const char *const *)items->elts, items->nelts);
     }
 }
 

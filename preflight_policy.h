@@ -99,7 +99,6 @@ typedef struct preflight_list {
                                         what it inherits */
     /* A configured +/- list, compiled for overlays: */
     apr_hash_t *net;               /**< key -> preflight_net_edit */
-    apr_array_header_t *net_list;  /**< the same, in the order first edited */
     apr_array_header_t *added;     /**< preflight_net_edit *: the items it
                                         adds, in the order a copy would */
     char star;                     /**< '+' or '-': its last "*" edit, or 0 */
