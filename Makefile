@@ -14,6 +14,9 @@
 #                 suite against a real httpd it starts, headless Chromium,
 #                 the Debian package, fuzzing, valgrind, load and graceful
 #                 restart (bounded runs)
+#   make field    the stacks sites run, started privately by the tests:
+#                 WordPress on PHP-FPM and on mod_php, WebDAV with litmus,
+#                 headless Firefox, mod_cache in front of a backend
 #   make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 600 each)
 #   make soak     the load test for longer (SOAK_SECONDS, default 300)
 #   make bench    mod_preflight against bare httpd, the floor and the
@@ -30,7 +33,7 @@ SOURCES = mod_preflight.c preflight_config.c preflight_tenant.c preflight_decide
 HEADERS = mod_preflight_private.h preflight_policy.h preflight_policy_private.h \
           preflight_json.h
 
-.PHONY: all deps install deb run stop check test unit fuzz soak valgrind bench clean print-sources
+.PHONY: all deps install deb run stop check test field unit fuzz soak valgrind bench clean print-sources
 
 all: $(MODULE)
 
@@ -77,6 +80,9 @@ check: deps all build/test_policy
 
 test: deps all build/test_policy
 	@sh tools/test.sh
+
+field: deps all
+	@sh tools/test.sh field
 
 # Longer runs, outside make test.
 fuzz: deps all

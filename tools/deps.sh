@@ -15,6 +15,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as mariadb-server and php8.2-fpm start their system service
+# on installation; the tests start their own private copies and never use
+# those, so the install is told not to start any (policy-rc.d, exit 101).
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$guard"
+    chmod 755 "$guard"
+    trap 'rm -f "$guard"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq $missing

@@ -8,6 +8,13 @@
 #   fuzz      libFuzzer, FUZZ_SECONDS (60) per harness (tools/fuzz.sh)
 #   valgrind  the Apache::Test suite under valgrind memcheck (tools/valgrind.sh)
 #   load      load and graceful restart, LOAD_SECONDS (20) (tools/load.sh)
+# and the field stacks (make field; "field" names them all), each installing
+# the Debian packages it needs and starting the real programs privately:
+#   wordpress WordPress on PHP-FPM and MariaDB, event MPM (t/field/wordpress.pl)
+#   modphp    the same site on prefork + mod_php, policy in .htaccess
+#   webdav    mod_dav under a policy, checked by litmus (t/field/webdav.pl)
+#   firefox   the browser cases in headless Firefox (t/browser/run.pl)
+#   cache     mod_cache in front of a backend that reflects origins
 # Each stage writes build/STAGE.log, whose last "N passed, M failed" line
 # counts its own assertions. A stage fails when it exits non-zero, has no
 # such line, has M > 0, or has N = 0 (it ran nothing); a failed stage counts
@@ -16,12 +23,15 @@
 # non-zero when any stage failed.
 cd "$(dirname "$0")/.." || exit 1
 ALL="unit suite browser deb fuzz valgrind load"
-STAGES=${*:-$ALL}
-for s in $STAGES; do
-    case " $ALL " in
+FIELD="wordpress modphp webdav firefox cache"
+STAGES=""
+for s in ${*:-$ALL}; do
+    case " $ALL $FIELD field " in
     *" $s "*) ;;
-    *) echo "usage: tools/test.sh [STAGE...], stages: $ALL" >&2; exit 2 ;;
+    *) echo "usage: tools/test.sh [STAGE...], stages: $ALL, field ($FIELD)" >&2; exit 2 ;;
     esac
+    [ "$s" = field ] && s=$FIELD
+    STAGES="$STAGES $s"
 done
 : "${FUZZ_SECONDS:=60}" "${LOAD_SECONDS:=20}"
 mkdir -p build
@@ -36,6 +46,11 @@ title() {
     fuzz) echo "fuzzing (libFuzzer, ASan + UBSan, $FUZZ_SECONDS s per harness)" ;;
     valgrind) echo "the Apache::Test suite again, against httpd -X under valgrind memcheck" ;;
     load) echo "load and graceful restart (wrk, event MPM, $LOAD_SECONDS s)" ;;
+    wordpress) echo "field: WordPress on PHP-FPM and MariaDB, event MPM" ;;
+    modphp) echo "field: WordPress on prefork + mod_php, the policy in .htaccess" ;;
+    webdav) echo "field: WebDAV (mod_dav) checked by litmus, with and without Basic authentication" ;;
+    firefox) echo "field: the browser cases in headless Firefox" ;;
+    cache) echo "field: mod_cache in front of a backend that reflects origins" ;;
     esac
 }
 
@@ -49,6 +64,7 @@ shown() {
     fuzz) echo '^fuzz' ;;
     valgrind) echo '^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind:)' ;;
     load) echo '^(load|graceful|self-test):' ;;
+    *) echo '^(not ok|# |[a-z]+:)' ;;
     esac
 }
 
@@ -59,6 +75,15 @@ run_deb() { sh tools/deb.sh check; }
 run_fuzz() { sh tools/fuzz.sh "$FUZZ_SECONDS"; }
 run_valgrind() { sh tools/valgrind.sh; }
 run_load() { sh tools/load.sh "$LOAD_SECONDS"; }
+run_wordpress() {
+    sh tools/deps.sh wordpress php8.2-fpm php8.2-mysql mariadb-server && perl t/field/wordpress.pl fpm
+}
+run_modphp() {
+    sh tools/deps.sh wordpress libapache2-mod-php8.2 php8.2-mysql mariadb-server && perl t/field/wordpress.pl modphp
+}
+run_webdav() { sh tools/deps.sh litmus && perl t/field/webdav.pl; }
+run_firefox() { sh tools/deps.sh firefox-esr && perl t/browser/run.pl --engine=firefox; }
+run_cache() { perl t/field/cache.pl; }
 
 total_passed=0
 total_failed=0
