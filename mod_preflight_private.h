@@ -154,6 +154,14 @@ typedef enum {
 
 extern const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE];
 
+/** A preflight answered in place of a redirect: its body is dropped, its
+ *  headers enforced once. */
+typedef enum {
+    PF_REDIRECT_NONE = 0,
+    PF_REDIRECT_REPLACED,
+    PF_REDIRECT_HEADERS_SENT
+} preflight_redirect;
+
 /** What the module decided for one request, and the headers it sends.
  *  Lives in r->request_config of the request that decided. */
 typedef struct {
@@ -161,6 +169,7 @@ typedef struct {
     preflight_request_kind kind;
     int allowed;
     int answered;                /**< the module answered the preflight itself */
+    preflight_redirect replaced_redirect; /**< that answer took a redirect's place */
     int expose_all;              /**< list the response's own header names */
     int written;                 /**< preflight_write_headers ran for it */
     int sent;                    /**< how many Access-Control-* it wrote */
@@ -227,6 +236,8 @@ preflight_decision *preflight_decide(request_rec *r,
 preflight_decision *preflight_decision_for(request_rec *r, int create);
 int preflight_skip_authn(request_rec *r);
 int preflight_answer(request_rec *r);
+void preflight_answer_instead_of_redirect(request_rec *r);
+int preflight_answer_status(const preflight_decision *d);
 
 /* preflight_headers.c */
 void preflight_write_headers(request_rec *r, preflight_decision *d);

@@ -377,3 +377,38 @@ int preflight_answer(request_rec *r)
     }
     return HTTP_NO_CONTENT;
 }
+
+/* A Redirect in a <Location>, or one at server level, is sent when the URL
+ * is translated, before any later phase: the preflight would get the 3xx,
+ * which every browser treats as a failed preflight. Where the policy
+ * already applies at that point, its answer takes the redirect's place (the
+ * output filter sends it: httpd has already chosen the redirect's status
+ * and Location by the time error filters are inserted). Access control has
+ * not run, as it has not for the redirect itself. With PreflightPassthrough
+ * On the redirect is the site's own answer and stays. */
+void preflight_answer_instead_of_redirect(request_rec *r)
+{
+    const preflight_dir_conf *conf;
+    preflight_decision *d;
+
+    if (r->main || r->method_number != M_OPTIONS
+        || !ap_is_HTTP_REDIRECT(r->status) || !(conf = applied(r))) {
+        return;
+    }
+    d = preflight_decision_for(r, 1);
+    if (!d || d->kind != PF_REQUEST_PREFLIGHT || d->answered
+        || (d->allowed && conf->passthrough == PREFLIGHT_FLAG_ON)) {
+        return;
+    }
+    d->answered = 1;
+    d->replaced_redirect = PF_REDIRECT_REPLACED;
+}
+
+/* The status of a preflight answered in place of a redirect. */
+int preflight_answer_status(const preflight_decision *d)
+{
+    if (!d->allowed) {
+        return HTTP_FORBIDDEN;
+    }
+    return d->conf->success_status == HTTP_OK ? HTTP_OK : HTTP_NO_CONTENT;
+}

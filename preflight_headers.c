@@ -399,13 +399,53 @@ void preflight_insert_filter(request_rec *r)
 
 void preflight_insert_error_filter(request_rec *r)
 {
+    preflight_answer_instead_of_redirect(r);
     /* Errors can come before fixups (401 from authentication): decide now. */
     add_filter(r, 1);
 }
 
+/* The redirect's page was written for the redirect; the answer that took
+ * its place goes out without it. */
+static void drop_body(apr_bucket_brigade *bb)
+{
+    apr_bucket *b = APR_BRIGADE_FIRST(bb);
+
+    while (b != APR_BRIGADE_SENTINEL(bb)) {
+        apr_bucket *next = APR_BUCKET_NEXT(b);
+
+        if (!APR_BUCKET_IS_METADATA(b)) {
+            apr_bucket_delete(b);
+        }
+        b = next;
+    }
+}
+
+static apr_status_t pass_answer_only(ap_filter_t *f, preflight_decision *d,
+                                     apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+
+    if (d->replaced_redirect == PF_REDIRECT_REPLACED) {
+        r->status = preflight_answer_status(d);
+        r->status_line = NULL;
+        apr_table_unset(r->headers_out, "Location");
+        apr_table_unset(r->err_headers_out, "Location");
+        apr_table_unset(r->headers_out, "Content-Length");
+        enforce_headers(r, d);
+        d->replaced_redirect = PF_REDIRECT_HEADERS_SENT;
+    }
+    drop_body(bb);
+    return ap_pass_brigade(f->next, bb);
+}
+
 static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
-    enforce_headers(f->r, f->ctx);
+    preflight_decision *d = f->ctx;
+
+    if (d->replaced_redirect) {
+        return pass_answer_only(f, d, bb);
+    }
+    enforce_headers(f->r, d);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
