@@ -24,6 +24,8 @@
  *   startup       pre_config       load the public suffix list        _config.c
  *                 directives       check and compile each line        _config.c
  *                                  (PreflightTenantLimit: _tenant.c)
+ *                 test_config,     warn where PreflightAllowHeaders *  _config.c
+ *                 post_config      leaves out Authorization
  *                 post_config      repeat config warnings to the log  _tenant.c
  *                                  work out +/- merges of the server's
  *                                  own sections                       _config.c
@@ -63,8 +65,20 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s)
 {
     preflight_log_config_warnings(s);
+    preflight_warn_star_headers(ptemp, s);
     preflight_memoize_merges(pconf, s);
     return OK;
+}
+
+/* apache2 -t stops before post_config: the warnings made from the whole
+ * configuration are given here too. */
+static void preflight_test_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_pool_t *ptemp;
+
+    apr_pool_create(&ptemp, pconf);
+    preflight_warn_star_headers(ptemp, s);
+    apr_pool_destroy(ptemp);
 }
 
 /* In request order. */
@@ -74,6 +88,7 @@ static void preflight_register_hooks(apr_pool_t *p)
 
     ap_hook_pre_config(preflight_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(preflight_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(preflight_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* Registered through check_access_ex so that sub-requests with the same
      * configuration still skip access checks (AP_AUTH_INTERNAL_PER_CONF). */
     ap_hook_check_access_ex(preflight_skip_authn, after_authz, NULL,

@@ -195,6 +195,7 @@ void *preflight_create_dir_config(apr_pool_t *p, char *dir);
 void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv);
 void preflight_load_public_suffixes(apr_pool_t *pconf);
 void preflight_memoize_merges(apr_pool_t *pconf, server_rec *s);
+void preflight_warn_star_headers(apr_pool_t *ptemp, server_rec *s);
 /** Seconds from 0 to 86400, or -1 (*out_of_range: digits, but too many). */
 long preflight_parse_seconds(const char *arg, int *out_of_range);
 

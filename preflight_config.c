@@ -625,6 +625,50 @@ void preflight_memoize_merges(apr_pool_t *pconf, server_rec *s)
     }
 }
 
+/* Shipping browsers take "*" to cover Authorization; Fetch, and so the
+ * module, does not. A site moving from a recipe that sent "*" would see
+ * those requests refused without a word: say so once per section. */
+static int star_leaves_out_authorization(const preflight_list *headers)
+{
+    const char *bad;
+    apr_size_t bad_len;
+    int count;
+
+    return headers && headers->any && !headers->edits
+           && preflight_request_headers_check(headers, "authorization", &bad,
+                                              &bad_len, &count)
+              == PREFLIGHT_HEADERS_DENIED_AUTHORIZATION;
+}
+
+void preflight_warn_star_headers(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *seen = apr_hash_make(ptemp);
+
+    for (; s; s = s->next) {
+        const apr_array_header_t *all = sections_of(ptemp, s);
+        int i;
+
+        for (i = 0; i < all->nelts; i++) {
+            const preflight_dir_conf *c =
+                preflight_dir_config(APR_ARRAY_IDX(all, i, ap_conf_vector_t *));
+            const ap_directive_t *line;
+
+            if (!c || apr_hash_get(seen, &c, sizeof(c))
+                || !star_leaves_out_authorization(c->headers)) {
+                continue;
+            }
+            apr_hash_set(seen, apr_pmemdup(ptemp, &c, sizeof(c)), sizeof(c), c);
+            line = c->src[PF_HEADERS]->directive;
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                         "%s:%d: PreflightAllowHeaders * does not cover "
+                         "Authorization (Fetch), although browsers take it "
+                         "to: clients that send Authorization will be "
+                         "refused; add Authorization to allow it",
+                         line->filename, line->line_num);
+        }
+    }
+}
+
 /* Loaded before the configuration is read: wildcards are checked against
  * it while directives are parsed, .htaccess files included. */
 void preflight_load_public_suffixes(apr_pool_t *pconf)

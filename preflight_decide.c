@@ -173,9 +173,15 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return 0;
     }
+    if (!preflight_is_method(method)) {
+        deny(r, d, "preflight-denied-method", "Access-Control-Request-Method "
+             "is not a method (a token of 1 to %d characters)",
+             PREFLIGHT_METHOD_MAX);
+        return 0;
+    }
     if (!preflight_method_allowed(d->conf->methods, method)) {
         deny(r, d, "preflight-denied-method",
-             "method '%.64s' is not in PreflightAllowMethods (methods compare "
+             "method '%s' is not in PreflightAllowMethods (methods compare "
              "case-sensitively)", method);
         return 0;
     }
@@ -188,14 +194,18 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
         return 1;
     case PREFLIGHT_HEADERS_DENIED:
         deny(r, d, "preflight-denied-header",
-             "header '%.*s' is not in PreflightAllowHeaders%s",
-             (int)bad_len, bad, bad_len == 13 && !strncasecmp(bad,
-             "authorization", 13) ? " (* never covers Authorization)" : "");
+             "header '%.*s' is not in PreflightAllowHeaders", (int)bad_len, bad);
+        return 0;
+    case PREFLIGHT_HEADERS_DENIED_AUTHORIZATION:
+        deny(r, d, "preflight-denied-authorization", "%s",
+             "header 'authorization' is not covered by PreflightAllowHeaders *: "
+             "Fetch never lets * cover Authorization, although browsers do; "
+             "add Authorization to the list to allow it");
         return 0;
     default:
-        deny(r, d, "preflight-denied-header", "%s",
-             "Access-Control-Request-Headers is not a list of at most "
-             "256 header names");
+        deny(r, d, "preflight-denied-header", "Access-Control-Request-Headers "
+             "is not a list of 1 to %d header names of at most %d characters",
+             PREFLIGHT_REQUEST_HEADERS_MAX, PREFLIGHT_HEADER_NAME_MAX);
         return 0;
     }
 }

@@ -577,8 +577,15 @@ int preflight_origin_allowed(const preflight_list *origins, const char *value)
     return key == o.key && patterns_match(preflight_configured_below(origins), &o);
 }
 
+int preflight_is_method(const char *value)
+{
+    apr_size_t len = strnlen(value, PREFLIGHT_METHOD_MAX + 1);
+
+    return len <= PREFLIGHT_METHOD_MAX && preflight_is_token(value, len);
+}
+
 /* Every configured item is a token, so a value found among them is one: the
- * token check is left for values that are not, and for "*". */
+ * method check is left for values that are not, and for "*". */
 int preflight_method_allowed(const preflight_list *methods, const char *value)
 {
     if (!methods) {
@@ -586,7 +593,7 @@ int preflight_method_allowed(const preflight_list *methods, const char *value)
                || strcmp(value, "POST") == 0;
     }
     if (methods->any) {
-        return preflight_is_token(value, strlen(value))
+        return preflight_is_method(value)
                && !preflight_excluded_key(methods, value);
     }
     return preflight_has_key(methods, value);
@@ -603,10 +610,11 @@ static preflight_headers_verdict header_name_verdict(
     if (!preflight_is_token(name, len)) {
         return PREFLIGHT_HEADERS_MALFORMED;
     }
-    /* Fetch: the "*" wildcard never covers Authorization. */
-    if (headers && headers->any && strcmp(lower, "authorization") != 0
-        && !preflight_excluded_key(headers, lower)) {
-        return PREFLIGHT_HEADERS_OK;
+    if (headers && headers->any && !preflight_excluded_key(headers, lower)) {
+        /* Fetch: the "*" wildcard never covers Authorization (browsers
+         * accept it; the denial is told apart so the site can see why). */
+        return strcmp(lower, "authorization") != 0
+               ? PREFLIGHT_HEADERS_OK : PREFLIGHT_HEADERS_DENIED_AUTHORIZATION;
     }
     return PREFLIGHT_HEADERS_DENIED;
 }
@@ -663,5 +671,7 @@ preflight_headers_verdict preflight_request_headers_check(
     }
     *bad = NULL;
     *bad_len = 0;
-    return PREFLIGHT_HEADERS_OK;
+    /* A browser sends the header only with names in it: empty is malformed,
+     * not "no headers asked". */
+    return *count > 0 ? PREFLIGHT_HEADERS_OK : PREFLIGHT_HEADERS_MALFORMED;
 }

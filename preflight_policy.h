@@ -174,6 +174,14 @@ preflight_list *preflight_list_default(apr_pool_t *p, preflight_list_kind kind);
 /** Is this request Origin value allowed by the list? */
 int preflight_origin_allowed(const preflight_list *origins, const char *value);
 
+/** The longest Access-Control-Request-Method answered. The longest
+ *  registered method has 17 characters (UPDATEREDIRECTREF); under "*" with
+ *  credentials the method is echoed, so a longer one is refused. */
+#define PREFLIGHT_METHOD_MAX 64
+
+/** Is the value a method: a token of 1 to PREFLIGHT_METHOD_MAX bytes? */
+int preflight_is_method(const char *value);
+
 /** Is this Access-Control-Request-Method value allowed? */
 int preflight_method_allowed(const preflight_list *methods, const char *value);
 
@@ -183,7 +191,10 @@ int preflight_is_token(const char *s, apr_size_t len);
 typedef enum {
     PREFLIGHT_HEADERS_OK,
     PREFLIGHT_HEADERS_DENIED,      /**< a well-formed name is not allowed */
-    PREFLIGHT_HEADERS_MALFORMED    /**< not a list of tokens, or too long */
+    PREFLIGHT_HEADERS_DENIED_AUTHORIZATION, /**< Authorization under "*",
+                                        which Fetch never lets "*" cover */
+    PREFLIGHT_HEADERS_MALFORMED    /**< not a list of 1 to 256 tokens, or a
+                                        name too long */
 } preflight_headers_verdict;
 
 /** Checks every name of an Access-Control-Request-Headers value. On denial

@@ -165,6 +165,12 @@ my @accepted = (
                 'PreflightAllowOrigin https://app.example.com'],
       quiet => 'https://app.example.com' },
     { lines => 'PreflightEngine ReportOnly' },
+    # * never covers Authorization (README "Behaviour in detail", Methods)
+    { lines => 'PreflightAllowHeaders *', warns => 'does not cover Authorization' },
+    { lines => 'PreflightAllowHeaders X-A *', warns => 'add Authorization to allow it' },
+    { lines => 'PreflightAllowHeaders * Authorization', quiet => 'does not cover Authorization' },
+    { lines => ['PreflightAllowHeaders *', 'PreflightAllowHeaders authorization'],
+      quiet => 'does not cover Authorization' },
     # wildcards whose parent is not a public suffix, and exact origins that are
     (map { { lines => "PreflightAllowOrigin $_" } }
         'https://*.example.com', 'https://*.example.co.uk', 'https://*.foo.github.io',

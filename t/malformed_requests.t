@@ -4,8 +4,10 @@ use warnings FATAL => 'all';
 # README "Behaviour in detail", Origins: bytes a client library would never
 # send (t/conf/raw.conf.in): repeated and
 # folded Origin headers, odd header-name case, OPTIONS *, HTTP/1.0 without
-# Host, NUL and bare CR. Each gets a defined answer that never reflects an
-# origin that was not allowed, and the server goes on serving.
+# Host, NUL and bare CR, empty or oversized preflight fields (README
+# "Behaviour in detail", Methods and Request header lists). Each gets a
+# defined answer that never reflects an origin that was not allowed, and the
+# server goes on serving.
 
 use Apache::Test;
 use FindBin;
@@ -53,6 +55,23 @@ my @cases = (
     { name => 'five thousand commas in Access-Control-Request-Headers',
       bytes => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Headers: " . (',' x 5000) . "${R}Connection: close${R}${R}",
       status => 403, no_acx => 1 },
+    { name => 'empty Access-Control-Request-Headers',
+      bytes => "OPTIONS /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Headers: ${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1,
+      log => reason('Access-Control-Request-Headers is not a list of 1 to 256') },
+    { name => 'Access-Control-Request-Headers of commas and spaces only',
+      bytes => "OPTIONS /raw/any/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: PUT${R}Access-Control-Request-Headers: , ,${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1 },
+    { name => 'an 8000-byte method under * with credentials',
+      bytes => "OPTIONS /raw/any/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: " . ('M' x 8000) . "${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1,
+      log => reason('Access-Control-Request-Method is not a method') },
+    { name => 'a 65-byte method under * with credentials',
+      bytes => "OPTIONS /raw/any/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: " . ('M' x 65) . "${R}Connection: close${R}${R}",
+      status => 403, no_acx => 1 },
+    { name => 'a 64-byte method under * with credentials is echoed',
+      bytes => "OPTIONS /raw/any/x.txt HTTP/1.1${R}Host: $host${R}Origin: $APP${R}Access-Control-Request-Method: " . ('M' x 64) . "${R}Connection: close${R}${R}",
+      status => 204, hdr => { ACAO => $APP, ACAM => 'M' x 64 } },
     { name => 'empty Origin',
       bytes => "GET /raw/x.txt HTTP/1.1${R}Host: $host${R}Origin: ${R}Connection: close${R}${R}",
       status => 200, no_acx => 1 },

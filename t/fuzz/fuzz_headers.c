@@ -198,12 +198,16 @@ static preflight_headers_verdict ref_headers(int list, const char *s, int *count
             if (!ref_header_allowed(list, b, e - b)) {
                 *bad_off = b - s;
                 *bad_len = e - b;
-                return PREFLIGHT_HEADERS_DENIED;
+                return (list == H_ANY || list == H_ANY_MINUS)
+                       && ieq(b, e - b, "authorization")
+                       ? PREFLIGHT_HEADERS_DENIED_AUTHORIZATION
+                       : PREFLIGHT_HEADERS_DENIED;
             }
             (*count)++;
         }
         if (!comma) {
-            return PREFLIGHT_HEADERS_OK;
+            /* a list with no name in it is malformed */
+            return *count > 0 ? PREFLIGHT_HEADERS_OK : PREFLIGHT_HEADERS_MALFORMED;
         }
         p = comma + 1;
     }
@@ -220,8 +224,10 @@ static void check_headers(int list, const char *s, size_t n, hresult *r, int che
     r->v = preflight_request_headers_check(hlists[list], s, &bad, &bad_len, &count);
     r->count = count;
     REQUIRE(r->v == PREFLIGHT_HEADERS_OK || r->v == PREFLIGHT_HEADERS_DENIED
+            || r->v == PREFLIGHT_HEADERS_DENIED_AUTHORIZATION
             || r->v == PREFLIGHT_HEADERS_MALFORMED,
-            "%s: verdict %d is none of OK, DENIED, MALFORMED", hlist_names[list], r->v);
+            "%s: verdict %d is none of OK, DENIED, DENIED_AUTHORIZATION, MALFORMED",
+            hlist_names[list], r->v);
     REQUIRE(bad == NULL || (bad >= s && bad <= s + n && bad_len <= (size_t)(s + n - bad)),
             "%s: bad (%zu bytes) points outside the %zu-byte value", hlist_names[list],
             (size_t)bad_len, n);
@@ -243,12 +249,13 @@ static void check_headers(int list, const char *s, size_t n, hresult *r, int che
                     "%s: OK for a value holding byte 0x%02x at %zu",
                     hlist_names[list], c, i);
         }
-        REQUIRE(ref != PREFLIGHT_HEADERS_DENIED,
+        REQUIRE(ref != PREFLIGHT_HEADERS_DENIED
+                && ref != PREFLIGHT_HEADERS_DENIED_AUTHORIZATION,
                 "%s: OK, but the item at %zu ('%.*s') is not allowed",
                 hlist_names[list], ref_off, (int)ref_len, s + ref_off);
         REQUIRE(ref != PREFLIGHT_HEADERS_MALFORMED || ref_off != (size_t)-1,
-                "%s: OK for a value of more than %d items", hlist_names[list],
-                MAX_ITEMS);
+                "%s: OK for a value of more than %d items, or of none",
+                hlist_names[list], MAX_ITEMS);
         REQUIRE(ref != PREFLIGHT_HEADERS_MALFORMED,
                 "%s: OK, but the item at %zu (%zu bytes) is not a token of at "
                 "most %d bytes", hlist_names[list], ref_off, ref_len, MAX_NAME);
@@ -262,7 +269,8 @@ static void check_headers(int list, const char *s, size_t n, hresult *r, int che
                 hlist_names[list],
                 r->v == PREFLIGHT_HEADERS_DENIED ? "DENIED" : "MALFORMED", ref_count);
     }
-    if (r->v == PREFLIGHT_HEADERS_DENIED) {
+    if (r->v == PREFLIGHT_HEADERS_DENIED
+        || r->v == PREFLIGHT_HEADERS_DENIED_AUTHORIZATION) {
         /* The module logs this name: it must be one whole item, a token,
          * that the list really does not allow. */
         REQUIRE(bad != NULL && bad_len > 0 && bad_len <= MAX_NAME,
@@ -270,8 +278,7 @@ static void check_headers(int list, const char *s, size_t n, hresult *r, int che
         REQUIRE(ref_token(bad, bad_len) && !ref_header_allowed(list, bad, bad_len),
                 "%s: DENIED naming '%.*s', which is allowed or not a token",
                 hlist_names[list], (int)bad_len, bad);
-        REQUIRE(ref == PREFLIGHT_HEADERS_DENIED && ref_off == r->bad_off
-                && ref_len == bad_len,
+        REQUIRE(ref == r->v && ref_off == r->bad_off && ref_len == bad_len,
                 "%s: DENIED at offset %zu, the first failing item is at %zu (%s)",
                 hlist_names[list], r->bad_off, ref_off,
                 ref == PREFLIGHT_HEADERS_DENIED ? "denied" : "malformed");
@@ -285,7 +292,7 @@ static void check_headers(int list, const char *s, size_t n, hresult *r, int che
 
 static int ref_method_allowed(int list, const char *m, size_t n)
 {
-    if (!ref_token(m, n)) {
+    if (!ref_token(m, n) || n > PREFLIGHT_METHOD_MAX) {
         return 0;
     }
     switch (list) {

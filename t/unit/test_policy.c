@@ -272,6 +272,12 @@ static void test_methods(apr_pool_t *p)
     check(!preflight_method_allowed(NULL, "PUT"), "default refuses PUT", NULL);
     check(preflight_method_allowed(any, "PATCH"), "* allows PATCH", NULL);
     check(!preflight_method_allowed(any, "PA TCH"), "* refuses a non-token", NULL);
+    check(preflight_method_allowed(any, apr_psprintf(p, "%064d", 0)),
+          "* allows a 64-byte method", NULL);
+    check(!preflight_method_allowed(any, apr_psprintf(p, "%065d", 0)),
+          "* refuses a 65-byte method", NULL);
+    check(!preflight_is_method("") && preflight_is_method("UPDATEREDIRECTREF"),
+          "a method is a token of 1 to 64 bytes", NULL);
 
     e = edited(p, PREFLIGHT_LIST_METHODS, l, "+DELETE -POST +GET");
     check(!strcmp(e->joined, "GET, PUT, DELETE"), "edited methods", e->joined);
@@ -432,7 +438,8 @@ static const headers_case headers_cases[] = {
     { "Content-Type X-Token", "Content-Type, X-TOKEN", PREFLIGHT_HEADERS_OK, 2 },
     { "Content-Type X-Token", " content-type \t,\tx-token ", PREFLIGHT_HEADERS_OK, 2 },
     { "Content-Type X-Token", "content-type,,x-token,", PREFLIGHT_HEADERS_OK, 2 },
-    { "Content-Type X-Token", "", PREFLIGHT_HEADERS_OK, 0 },
+    { "Content-Type X-Token", "", PREFLIGHT_HEADERS_MALFORMED, 0 },
+    { "*", " , ,\t", PREFLIGHT_HEADERS_MALFORMED, 0 },
     { "Content-Type X-Token", "x-token,x-token", PREFLIGHT_HEADERS_OK, 2 },
     { "Content-Type X-Token", "x-debug", PREFLIGHT_HEADERS_DENIED, 0 },
     { "Content-Type X-Token", "content-type,x-debug", PREFLIGHT_HEADERS_DENIED, 1 },
@@ -440,8 +447,9 @@ static const headers_case headers_cases[] = {
     { "Content-Type X-Token", "x-token\r\nx: y", PREFLIGHT_HEADERS_MALFORMED, 0 },
     { "Content-Type X-Token", "x-t\xc3\xb6ken", PREFLIGHT_HEADERS_MALFORMED, 0 },
     { "*", "x-anything,content-type", PREFLIGHT_HEADERS_OK, 2 },
-    { "*", "authorization", PREFLIGHT_HEADERS_DENIED, 0 },
-    { "*", "x-a,Authorization", PREFLIGHT_HEADERS_DENIED, 1 },
+    { "*", "authorization", PREFLIGHT_HEADERS_DENIED_AUTHORIZATION, 0 },
+    { "*", "x-a,Authorization", PREFLIGHT_HEADERS_DENIED_AUTHORIZATION, 1 },
+    { "X-A", "authorization", PREFLIGHT_HEADERS_DENIED, 0 },
     { "* Authorization", "authorization,x-a", PREFLIGHT_HEADERS_OK, 2 },
     { "Authorization", "AUTHORIZATION", PREFLIGHT_HEADERS_OK, 1 },
 };
