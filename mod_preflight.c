@@ -29,7 +29,10 @@
  *                 post_config      repeat config warnings to the log  _tenant.c
  *                                  work out +/- merges of the server's
  *                                  own sections                       _config.c
- *   per request   merge            per-directory merge (httpd's own)  _config.c
+ *   per child     child_init       the cache of .htaccess lists       _htaccess.c
+ *   per request   .htaccess        list lines: compiled once per      _htaccess.c
+ *                                  process, then looked up
+ *                 merge            per-directory merge (httpd's own)  _config.c
  *                 check_access_ex  an in-scope preflight needs no     _decide.c
  *                                  credentials: skip authn
  *                 type_checker     answer the preflight (204/200 or   _decide.c
@@ -81,6 +84,16 @@ static void preflight_test_config(apr_pool_t *pconf, server_rec *s)
     apr_pool_destroy(ptemp);
 }
 
+/* One cache for the process, found through any server's configuration. */
+static void preflight_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    preflight_line_cache *lines = preflight_line_cache_create(pchild, s);
+
+    for (; s; s = s->next) {
+        ((preflight_server_conf *)preflight_server_config(s))->lines = lines;
+    }
+}
+
 /* In request order. */
 static void preflight_register_hooks(apr_pool_t *p)
 {
@@ -89,6 +102,7 @@ static void preflight_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(preflight_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(preflight_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(preflight_test_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(preflight_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* Registered through check_access_ex so that sub-requests with the same
      * configuration still skip access checks (AP_AUTH_INTERNAL_PER_CONF). */
     ap_hook_check_access_ex(preflight_skip_authn, after_authz, NULL,

@@ -118,6 +118,14 @@ typedef struct {
     apr_array_header_t *lines;  /**< its lines (ap_directive_t *) */
 } preflight_tenant_limits;
 
+/** The lists of .htaccess lines, compiled once per process
+ *  (preflight_htaccess.c). */
+typedef struct preflight_line_cache preflight_line_cache;
+
+/** Bounds of one process's cache: lines past them are compiled per request. */
+#define PREFLIGHT_LINE_CACHE_LINES 512
+#define PREFLIGHT_LINE_CACHE_BYTES (256 * 1024)
+
 /** Per-server configuration. */
 typedef struct {
     /** warnings to repeat into the error log, since directive handlers
@@ -125,7 +133,24 @@ typedef struct {
     apr_array_header_t *warnings;
     /** NULL: no limits here (a virtual host inherits the main server's) */
     preflight_tenant_limits *tenant;
+    /** this process's cache of .htaccess lists (set in child_init; the
+     *  same for every server), NULL before */
+    preflight_line_cache *lines;
 } preflight_server_conf;
+
+/** Compiles the first line of a list directive in a section into p (a
+ *  reason in cmd->pool when refused). */
+typedef const char *(*preflight_line_compiler)(cmd_parms *cmd, apr_pool_t *p,
+                                               const char *text,
+                                               preflight_list **out);
+
+preflight_line_cache *preflight_line_cache_create(apr_pool_t *pchild,
+                                                  server_rec *s);
+/** The list of that line, compiled once per process. */
+const char *preflight_line_cached(cmd_parms *cmd, preflight_line_cache *c,
+                                  preflight_list_kind kind, const char *text,
+                                  preflight_line_compiler compile,
+                                  preflight_list **out);
 
 /** What a request is, for CORS. */
 typedef enum {

@@ -256,8 +256,10 @@ static const char *mixed_edits_refusal(cmd_parms *cmd, const preflight_list *pre
 }
 
 /* One item of a line (arg as written, item without its +/-): NULL and the
- * normalized item in *norm, or why it is refused. */
-static const char *item_refusal(cmd_parms *cmd, preflight_list_kind kind,
+ * normalized item in *norm (made in p), or why it is refused (in
+ * cmd->pool). */
+static const char *item_refusal(cmd_parms *cmd, apr_pool_t *p,
+                                preflight_list_kind kind,
                                 const preflight_list *prev, int argc,
                                 int editing, int any, const char *arg,
                                 const char *item, const char **norm)
@@ -277,7 +279,7 @@ static const char *item_refusal(cmd_parms *cmd, preflight_list_kind kind,
     if (!*item) {
         return apr_psprintf(cmd->pool, "%s '%s': an empty item", name, arg);
     }
-    if ((why = preflight_item_check(cmd->pool, kind, item, norm))
+    if ((why = preflight_item_check(p, kind, item, norm))
         || (origins && (why = public_suffix_refusal(cmd->temp_pool, *norm)))) {
         return apr_psprintf(cmd->pool, "%s '%s': %s", name, item, why);
     }
@@ -288,77 +290,6 @@ static const char *item_refusal(cmd_parms *cmd, preflight_list_kind kind,
     return NULL;
 }
 
-/* One handler for the four list directives (cmd->info: its list_directive).
- * All lines of a directive in one section form one list; it either replaces
- * the inherited list or, when every item starts with + or -, edits it. */
-static const char *set_list_items(cmd_parms *cmd, void *dconf, int argc,
-                                  char *const argv[])
-{
-    preflight_dir_conf *conf = dconf;
-    const list_directive *ld = cmd->info;
-    preflight_list_kind kind = ld->kind;
-    preflight_list **slot = list_slot(conf, ld);
-    const preflight_list *prev = *slot;
-    apr_array_header_t *items, *edits;
-    const char *why;
-    int any, editing, i;
-
-    if (argc == 0) {
-        return apr_psprintf(cmd->pool, "%s needs at least one item",
-                            cmd->cmd->name);
-    }
-    if ((why = mixed_edits_refusal(cmd, prev, argc, argv, &editing))) {
-        return why;
-    }
-    items = apr_array_make(cmd->pool, argc, sizeof(const char *));
-    edits = prev && prev->edits
-            ? apr_array_copy(cmd->pool, prev->edits)
-            : apr_array_make(cmd->pool, argc, sizeof(preflight_edit));
-    any = prev && !prev->edits && prev->any;
-    if (kind == PREFLIGHT_LIST_ORIGINS && any) {
-        return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined with "
-                            "other origins", cmd->cmd->name, argv[0]);
-    }
-    for (i = 0; i < argc; i++) {
-        const char *item = editing ? argv[i] + 1 : argv[i], *norm;
-
-        if ((why = item_refusal(cmd, kind, prev, argc, editing, any, argv[i],
-                                item, &norm))) {
-            return why;
-        }
-        if (editing) {
-            preflight_edit *e = apr_array_push(edits);
-            e->op = argv[i][0];
-            e->item = norm;
-        }
-        else if (!strcmp(item, "*")) {
-            any = 1;
-        }
-        else {
-            APR_ARRAY_PUSH(items, const char *) = norm;
-        }
-    }
-    if (kind == PREFLIGHT_LIST_ORIGINS && any
-        && (why = preflight_tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
-        return why;
-    }
-
-    if (editing) {
-        *slot = preflight_list_edit(cmd->pool, kind, NULL, edits);
-        (*slot)->edits = edits;
-        preflight_list_compile_edits(cmd->pool, *slot);
-    }
-    else if (prev) {
-        /* earlier lines of this section: the list is this section's own */
-        preflight_list_add(cmd->pool, (preflight_list *)prev, items, any);
-    }
-    else {
-        *slot = preflight_list_make(cmd->pool, kind, items, any);
-    }
-    note_source(cmd, conf, ld->which, prev != NULL);
-    return kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
-}
-
 static int is_conf_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f'
@@ -366,8 +297,7 @@ static int is_conf_space(char c)
 }
 
 /* The words of a line without quotes or backslashes, split as
- * ap_getword_conf splits them (on isspace, C locale), more cheaply: an
- * .htaccess line is split again for every request. */
+ * ap_getword_conf splits them (on isspace, C locale), more cheaply. */
 static void split_plain_words(apr_pool_t *p, const char *args,
                               apr_array_header_t *words)
 {
@@ -391,20 +321,133 @@ static void split_plain_words(apr_pool_t *p, const char *args,
 /* httpd's TAKE_ARGV stops at 64 words and drops the rest without a word;
  * lists of origins are longer than that, so the line is split here. A line
  * with quotes or backslashes is left to httpd's own word parser. */
-static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
+static apr_array_header_t *words_of(apr_pool_t *p, const char *args)
 {
-    apr_array_header_t *words = apr_array_make(cmd->temp_pool, 16, sizeof(char *));
+    apr_array_header_t *words = apr_array_make(p, 16, sizeof(char *));
     const char *w;
 
     if (!strpbrk(args, "\"'\\")) {
-        split_plain_words(cmd->pool, args, words);
+        split_plain_words(p, args, words);
     }
     else {
-        while (*(w = ap_getword_conf(cmd->pool, &args)) != '\0') {
+        while (*(w = ap_getword_conf(p, &args)) != '\0') {
             APR_ARRAY_PUSH(words, const char *) = w;
         }
     }
-    return set_list_items(cmd, dconf, words->nelts, (char *const *)words->elts);
+    return words;
+}
+
+/* The section's list extended by another line: a list other requests are
+ * reading (a cached .htaccess line) is copied first. */
+static preflight_list *extended(apr_pool_t *p, preflight_list *prev,
+                                const apr_array_header_t *items, int any)
+{
+    if (prev->shared) {
+        prev = preflight_list_edit(p, prev->kind, prev,
+                                   apr_array_make(p, 1, sizeof(preflight_edit)));
+    }
+    preflight_list_add(p, prev, items, any);
+    return prev;
+}
+
+/* One line of a list directive (cmd->info: its list_directive), compiled
+ * into p on top of what the section's earlier lines made (prev). All lines
+ * of a directive in one section form one list; it either replaces the
+ * inherited list or, when every item starts with + or -, edits it.
+ * Refusals are made in cmd->pool. */
+static const char *compile_line(cmd_parms *cmd, apr_pool_t *p,
+                                preflight_list *prev, const char *text,
+                                preflight_list **out)
+{
+    const list_directive *ld = cmd->info;
+    preflight_list_kind kind = ld->kind;
+    apr_array_header_t *words = words_of(p, text), *items, *edits;
+    char *const *argv = (char *const *)words->elts;
+    int argc = words->nelts, any, editing, i;
+    const char *why;
+
+    if (argc == 0) {
+        return apr_psprintf(cmd->pool, "%s needs at least one item",
+                            cmd->cmd->name);
+    }
+    if ((why = mixed_edits_refusal(cmd, prev, argc, argv, &editing))) {
+        return why;
+    }
+    items = apr_array_make(p, argc, sizeof(const char *));
+    edits = prev && prev->edits
+            ? apr_array_copy(p, prev->edits)
+            : apr_array_make(p, argc, sizeof(preflight_edit));
+    any = prev && !prev->edits && prev->any;
+    if (kind == PREFLIGHT_LIST_ORIGINS && any) {
+        return apr_psprintf(cmd->pool, "%s '%s': '*' cannot be combined with "
+                            "other origins", cmd->cmd->name, argv[0]);
+    }
+    for (i = 0; i < argc; i++) {
+        const char *item = editing ? argv[i] + 1 : argv[i], *norm;
+
+        if ((why = item_refusal(cmd, p, kind, prev, argc, editing, any, argv[i],
+                                item, &norm))) {
+            return why;
+        }
+        if (editing) {
+            preflight_edit *e = apr_array_push(edits);
+            e->op = argv[i][0];
+            e->item = norm;
+        }
+        else if (!strcmp(item, "*")) {
+            any = 1;
+        }
+        else {
+            APR_ARRAY_PUSH(items, const char *) = norm;
+        }
+    }
+    if (editing) {
+        *out = preflight_list_edit(p, kind, NULL, edits);
+        (*out)->edits = edits;
+        preflight_list_compile_edits(p, *out);
+    }
+    else {
+        *out = prev ? extended(p, prev, items, any)
+                    : preflight_list_make(p, kind, items, any);
+    }
+    return NULL;
+}
+
+static const char *compile_first_line(cmd_parms *cmd, apr_pool_t *p,
+                                      const char *text, preflight_list **out)
+{
+    return compile_line(cmd, p, NULL, text, out);
+}
+
+/* .htaccess is read again for every request: its first line of a list
+ * directive in a section is compiled once per process (preflight_htaccess.c). */
+static preflight_line_cache *cache_for(cmd_parms *cmd, const preflight_list *prev)
+{
+    return !prev && preflight_in_htaccess(cmd)
+           ? preflight_server_config(cmd->server)->lines : NULL;
+}
+
+static const char *set_list(cmd_parms *cmd, void *dconf, const char *args)
+{
+    preflight_dir_conf *conf = dconf;
+    const list_directive *ld = cmd->info;
+    preflight_list **slot = list_slot(conf, ld), *prev = *slot, *list;
+    preflight_line_cache *cache = cache_for(cmd, prev);
+    const char *why;
+
+    why = cache ? preflight_line_cached(cmd, cache, ld->kind, args,
+                                        compile_first_line, &list)
+                : compile_line(cmd, cmd->pool, prev, args, &list);
+    if (why) {
+        return why;
+    }
+    if (ld->kind == PREFLIGHT_LIST_ORIGINS && list->any && !list->edits
+        && (why = preflight_tenant_refusal(cmd, TENANT_ANY_ORIGIN, "*"))) {
+        return why;
+    }
+    *slot = list;
+    note_source(cmd, conf, ld->which, prev != NULL);
+    return ld->kind == PREFLIGHT_LIST_ORIGINS ? check_credentials(cmd, conf) : NULL;
 }
 
 /** An On/Off directive that PreflightTenantLimit can keep out of .htaccess. */

@@ -45,7 +45,8 @@ typedef enum {
     PREFLIGHT_LIST_ORIGINS,
     PREFLIGHT_LIST_METHODS,
     PREFLIGHT_LIST_HEADERS,
-    PREFLIGHT_LIST_EXPOSE
+    PREFLIGHT_LIST_EXPOSE,
+    PREFLIGHT_LIST_KINDS        /**< how many kinds there are */
 } preflight_list_kind;
 
 /** One +item or -item of an edited list. */
@@ -109,6 +110,9 @@ typedef struct preflight_list {
     apr_array_header_t *memo;      /**< preflight_list_memo: its merges onto
                                         lists it can meet, worked out at
                                         startup; read-only afterwards */
+    int shared;                    /**< read by other requests at the same
+                                        time (a cached .htaccess line): never
+                                        changed, a copy is extended instead */
     /* An overlay: */
     const struct preflight_list *base;   /**< what the edit applies to */
     const struct preflight_list *edit;   /**< the configured +/- list */

@@ -666,7 +666,9 @@ sub send_case {
 my $UA;
 sub send_request {
     my ($method, $path, $headers, $content) = @_;
-    $UA ||= LWP::UserAgent->new(timeout => 30, max_redirect => 0);
+    # one connection while the server keeps it: one process serves a test
+    # file's requests, as a browser's would be
+    $UA ||= LWP::UserAgent->new(timeout => 30, max_redirect => 0, keep_alive => 1);
     my $req = HTTP::Request->new($method,
         Apache::TestRequest::resolve_url($path), $headers, $content);
     $req->header('Content-Length' => length $content) if defined $content;
