@@ -3,7 +3,11 @@
 # API and its front page, served by a private httpd (t/lib/WordPressSite.pm).
 #
 #   perl t/field/wordpress.pl fpm      event MPM, mod_proxy_fcgi, php-fpm; the
-#                                      policy in <Directory>, then in .htaccess
+#                                      policy in <Directory>, in .htaccess,
+#                                      then in <Location "/wp-json/"> (which
+#                                      WordPress's rewrite rules leave for
+#                                      /index.php: README "Behaviour in
+#                                      detail", Scope)
 #   perl t/field/wordpress.pl modphp   prefork and mod_php, the policy in the
 #                                      site's .htaccess next to WordPress's
 #                                      rewrite rules, PreflightTenantLimit in
@@ -274,8 +278,11 @@ sub front_page {
           'body starts: ' . substr($r->decoded_content, 0, 300));
 }
 
+# $site_wide: the policy covers the whole site, the front page and a post's
+# page included; otherwise only the REST API (<Location "/wp-json/">), whose
+# URIs WordPress's rewrite rules hand to /index.php, outside that scope.
 sub with_module {
-    my $label = shift;
+    my ($label, $site_wide) = @_;
 
     my $r = send_req(GET => $POSTS, [Origin => $APP]);
     my $what = "$label, GET $POSTS from $APP";
@@ -289,6 +296,7 @@ sub with_module {
     pf_is($r, 'cors-allowed', $what);
 
     for my $origin ($EVIL, 'null') {
+        my $off = -s $wp->{error_log};
         $r = send_req(GET => $POSTS, [Origin => $origin]);
         $what = "$label, GET $POSTS from $origin";
         status_is($r, 200, $what);
@@ -296,6 +304,9 @@ sub with_module {
         no_acx($r, $what);
         vary_origin_once($r, $what);
         pf_is($r, 'cors-denied-origin', $what);
+        my @denials = grep { /cross-origin headers withheld/ } split /\n/, slurp_from($wp->{error_log}, $off);
+        check(@denials == 1 && $denials[0] =~ m{withheld for \Q$POSTS\E: origin '\Q$origin\E'},
+              "$what: the refusal logged once, for the URI the client asked for", @denials);
     }
 
     my $off = -s $wp->{php_log};
@@ -316,10 +327,12 @@ sub with_module {
         no_acx($r, $what);
         pf_is($r, 'preflight-denied-origin', $what);
     }
-    # A preflight to a page of the site, not the API, too.
-    $r = preflight($APP, '/hello-world/');
-    status_is($r, 204, "$label, preflight from $APP to a post's page");
-    php_unchanged($off, send_req(GET => '/wp-json/'), "$label, the four preflights");
+    if ($site_wide) {
+        # A preflight to a page of the site, not the API, too.
+        $r = preflight($APP, '/hello-world/');
+        status_is($r, 204, "$label, preflight from $APP to a post's page");
+    }
+    php_unchanged($off, send_req(GET => '/wp-json/'), "$label, the preflights");
 
     $r = send_req(GET => '/wp-json/wp/v2/users/me', [Origin => $APP]);
     $what = "$label, GET /wp-json/wp/v2/users/me without a login from $APP";
@@ -350,11 +363,28 @@ sub with_module {
     status_is($r, 401, $what);
     no_acx($r, $what);
 
+    # WordPress serves the same API at /?rest_route=, whatever the permalinks.
+    $r = send_req(GET => '/?rest_route=/wp/v2/posts', [Origin => $EVIL]);
+    $what = "$label, the same API at /?rest_route=/wp/v2/posts from $EVIL";
+    wordpress_answered($r, $what);
+    if ($site_wide) {
+        no_acx($r, $what);
+    }
+    else {
+        one_field($r, 'ACAO', $EVIL, "$what: out of the <Location>, WordPress's reflection"
+                  . ' (README "In the field": a policy for the whole site covers it)');
+    }
+
     $r = send_req(GET => '/');
     front_page($r, $label);
-    vary_origin_once($r, "$label, front page");
     $r = send_req(GET => '/', [Origin => $APP]);
-    one_field($r, 'ACAO', $APP, "$label, front page from $APP");
+    if ($site_wide) {
+        vary_origin_once($r, "$label, front page");
+        one_field($r, 'ACAO', $APP, "$label, front page from $APP");
+    }
+    else {
+        no_acx($r, "$label, front page from $APP, out of the policy's scope");
+    }
 }
 
 sub report_only {
@@ -417,16 +447,18 @@ sub tenant_limit_holds {
 eval {
     $wp = WordPressSite->start(mode => $mode, module => 0);
     my $v = $wp->{versions};
-    note("WordPress $v->{wordpress} (Debian's wordpress, a private copy), PHP $v->{php} ($v->{php_sapi}),"
+    note("WordPress $v->{wordpress} (Debian's wordpress, a private copy), PHP $v->{php} through $v->{php_sapi},"
          . " MariaDB $v->{database}, $v->{httpd}, " . ($mode eq 'fpm' ? 'event MPM, mod_proxy_fcgi' : 'prefork, mod_php'));
     note(sprintf 'installed and started in %.1f s', time - $started);
 
     my $base = without_module();
     if ($mode eq 'fpm') {
         $wp->httpd(policy => $POLICY, policy_in => 'directory');
-        with_module('policy in <Directory>');
+        with_module('policy in <Directory>', 1);
         $wp->httpd(policy => $POLICY, policy_in => 'htaccess');
-        with_module('policy in .htaccess');
+        with_module('policy in .htaccess', 1);
+        $wp->httpd(policy => $POLICY, policy_in => '/wp-json/');
+        with_module('policy in <Location "/wp-json/">', 0);
         $wp->httpd(policy => $POLICY =~ s/^PreflightEngine\s+On$/PreflightEngine ReportOnly/mr,
                    policy_in => 'directory');
         report_only('ReportOnly in <Directory>', $base);
@@ -435,7 +467,7 @@ eval {
         $wp->httpd(policy => $TENANT_POLICY, policy_in => 'htaccess',
                    directory => $HOST_DIRECTORY, server_conf => $TENANT_LIMIT);
         note("the site's .htaccess:", map { "  $_" } split /\n/, WordPressSite::slurp($wp->{htaccess}));
-        with_module('policy in .htaccess under PreflightTenantLimit');
+        with_module('policy in .htaccess under PreflightTenantLimit', 1);
         tenant_limit_holds();
         $wp->httpd(policy => $TENANT_POLICY =~ s/^PreflightEngine\s+On$/PreflightEngine ReportOnly/mr,
                    policy_in => 'htaccess', directory => $HOST_DIRECTORY, server_conf => $TENANT_LIMIT);

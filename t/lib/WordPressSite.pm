@@ -29,7 +29,8 @@ package WordPressSite;
 #   policy_in    'directory' (default): inside the site's <Directory>;
 #                'htaccess': in the site's .htaccess, after WordPress's own
 #                rewrite rules (between "# BEGIN mod_preflight" and
-#                "# END mod_preflight")
+#                "# END mod_preflight"); a URL path such as '/wp-json/':
+#                in a <Location> of that path
 #   directory    more lines for the site's <Directory> (the host's part)
 #   server_conf  lines at the server level (PreflightTenantLimit, LogLevel)
 # Fields of the returned object:
@@ -237,7 +238,8 @@ sub start_php_fpm {
     wait_for('php-fpm', $self->{fpm}{child}, "$root/php-fpm.log", sub {
         -S "$root/php-fpm.sock" && (read_pid("$root/php-fpm.pid") // 0) == $self->{fpm}{child} });
     $self->{php_log} = "$root/php-fpm-access.log";
-    $self->{versions}{php_sapi} = first_line(run($PHP_FPM, '-v'));
+    my ($version) = first_line(run($PHP_FPM, '-v')) =~ /^PHP (\S+)/;
+    $self->{versions}{php_sapi} = 'php-fpm8.2 ' . ($version // '(version unknown)');
 }
 
 sub prepare_mod_php {
@@ -290,7 +292,8 @@ sub httpd {
     for (keys %o) { die "WordPressSite::httpd: unknown option $_\n" unless $known{$_} }
     my $module = $o{module} // 1;
     my $in = $o{policy_in} // 'directory';
-    die "WordPressSite: policy_in is directory or htaccess, not $in\n" unless $in =~ /^(?:directory|htaccess)$/;
+    die "WordPressSite: policy_in is directory, htaccess or a URL path, not $in\n"
+        unless $in =~ m{^(?:directory|htaccess|/[^\s"]*)$};
     my $policy = $o{policy} // '';
     die "WordPressSite: a policy needs the module\n" if !$module && ($policy =~ /\S/ || ($o{server_conf} // '') =~ /Preflight/);
     stop_httpd($self->{httpd}) if $self->{httpd};
@@ -301,13 +304,15 @@ sub httpd {
     spew($self->{htaccess}, $htaccess);
     chmod 0644, $self->{htaccess};
     my $dir = join "\n", grep { /\S/ } $o{directory} // '', $in eq 'directory' ? $policy : '';
+    my $server = $o{server_conf} // '';
+    $server .= "\n<Location \"$in\">\n" . ($policy =~ s/^/    /mgr) . "</Location>\n" if $in =~ m{^/};
     my $module_path = "$SRC/.libs/mod_preflight.so";
     die "$module_path is missing: run make first\n" if $module && !-f $module_path;
     my $conf = "$self->{root}/httpd.conf";
     spew($conf, fill("$SRC/t/field/conf/wordpress.conf.in",
         ROOT => $self->{root}, SITE => $self->{site}, PORT => $self->{port},
         MODULE => $module_path, USER => user_lines('httpd'),
-        SERVER_CONF => $o{server_conf} // '', DIRECTORY_POLICY => $dir =~ s/^/    /mgr));
+        SERVER_CONF => $server, DIRECTORY_POLICY => $dir =~ s/^/    /mgr));
     my @defines = ('-D', $self->{mode} eq 'fpm' ? 'WP_FPM' : 'WP_MODPHP',
                    $module ? ('-D', 'PREFLIGHT') : ());
     $self->{httpd} = start_httpd(httpd => $HTTPD, conf => $conf, root => $self->{root},
