@@ -1,6 +1,8 @@
 #!/usr/bin/perl
-# WordPress in the field: Debian's WordPress with a private MariaDB, its REST
-# API and its front page, served by a private httpd (t/lib/WordPressSite.pm).
+# WordPress in the field (README "In the field", WordPress): Debian's
+# WordPress with a private MariaDB, its REST API and its front page, served
+# by a private httpd (t/lib/WordPressSite.pm), with the policy of README
+# "Recipes", WordPress's REST API.
 #
 #   perl t/field/wordpress.pl fpm      event MPM, mod_proxy_fcgi, php-fpm; the
 #                                      policy in <Directory>, in .htaccess,
@@ -22,7 +24,7 @@
 # preflights are answered without PHP running (PHP's own request log gains
 # no line); a 401 and a 404 of the REST API carry the CORS headers; the
 # front page renders. Last, ReportOnly (README "PreflightEngine"): every
-# answer is WordPress's own, field for field and byte for byte, and the
+# answer is WordPress's own (status, header fields, body), and the
 # module's verdict is in the error log (report-only:) and in PREFLIGHT.
 #
 # Prints "ok N - ..." / "not ok N - ..." lines, "# " lines for what it saw,
