@@ -321,7 +321,12 @@ preflight_decision *preflight_decide(request_rec *r,
 }
 
 /* The decision for this request, made once. An ErrorDocument request is
- * answered for the request that failed, under that request's policy. */
+ * answered for the request that failed, under that request's policy. Any
+ * other internal redirect (rewrite rules handing every URI to a front
+ * controller, a CGI's local Location) is answered for the request it came
+ * from when that one is in scope: the URI the client asked for decides,
+ * even when the redirect leads out of its scope, and PREFLIGHT says so in
+ * the log line of either. */
 preflight_decision *preflight_decision_for(request_rec *r, int create)
 {
     const preflight_dir_conf *conf;
@@ -330,8 +335,19 @@ preflight_decision *preflight_decision_for(request_rec *r, int create)
     if (r->main) {
         return NULL;
     }
-    if (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
-        return preflight_decision_for(r->prev, create);
+    if (r->prev) {
+        d = preflight_decision_for(r->prev, create);
+        if (ap_is_HTTP_ERROR(r->prev->status)) {
+            return d;
+        }
+        if (d) {
+            const char *verdict = apr_table_get(r->prev->subprocess_env, "PREFLIGHT");
+
+            if (verdict) {
+                apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
+            }
+            return d;
+        }
     }
     if (!(conf = in_scope(r))) {
         return NULL;            /* the common case outside scope: a flag */
@@ -361,13 +377,15 @@ int preflight_answer(request_rec *r)
     const preflight_dir_conf *conf;
     preflight_decision *d;
 
-    if (r->main || r->method_number != M_OPTIONS || !(conf = applied(r))) {
+    if (r->main || r->method_number != M_OPTIONS || !applied(r)) {
         return DECLINED;
     }
     d = preflight_decision_for(r, 1);
-    if (!d || d->kind != PF_REQUEST_PREFLIGHT) {
+    /* after an internal redirect, the policy that decided may be another */
+    if (!d || d->kind != PF_REQUEST_PREFLIGHT || d->conf->engine != PREFLIGHT_ENGINE_ON) {
         return DECLINED;
     }
+    conf = d->conf;
     if (!d->allowed) {
         d->answered = 1;
         return HTTP_FORBIDDEN;

@@ -79,6 +79,29 @@ my @cases = (
       req => [GET => '/act/basic/probe.cgi?redirect=/act/basic/data.txt', [Origin => $EVIL]],
       status => 200, body => $DATA, no_acx => 1,
       tokens => { Vary => ['Origin'] } },
+    # rewrite rules hand every URI to a front controller outside the
+    # policy's <Location> that sets its own CORS headers: the URI the client
+    # asked for decides, once (README "Behaviour in detail", Scope)
+    { name => 'front controller out of scope, allowed origin',
+      req => [GET => '/act/front/items', [Origin => $APP]],
+      status => 200, body => "probe ran: GET\n",
+      hdr => { %allowed, 'X-Act-Marker' => 'probe-GET' },
+      tokens => { 'Access-Control-Expose-Headers' => ['X-Act-Marker'],
+                  Vary => ['Origin'] },
+      absent => ['Access-Control-Allow-Methods'],
+      pf => 'cors-allowed' },
+    { name => 'front controller out of scope, refused origin',
+      req => [GET => '/act/front/items', [Origin => $EVIL]],
+      status => 200, body => "probe ran: GET\n", no_acx => 1,
+      tokens => { Vary => ['Origin'] },
+      log => reason('cross-origin headers withheld for /act/front/items', $EVIL),
+      pf => 'cors-denied-origin' },
+    { name => 'front controller out of scope, preflight',
+      req => [OPTIONS => '/act/front/items', [Origin => $APP, ACRM => 'PUT']],
+      status => 204, empty => 1, hdr => {%allowed},
+      tokens => { 'Access-Control-Allow-Methods' => [qw(GET PUT)] },
+      absent => ['X-Act-Marker'],
+      pf => 'preflight-allowed' },
 
     # refused origin: still served (browsers enforce CORS), nothing added
     { name => 'GET static, refused origin',

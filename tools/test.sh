@@ -76,10 +76,10 @@ run_fuzz() { sh tools/fuzz.sh "$FUZZ_SECONDS"; }
 run_valgrind() { sh tools/valgrind.sh; }
 run_load() { sh tools/load.sh "$LOAD_SECONDS"; }
 run_wordpress() {
-    sh tools/deps.sh wordpress php8.2-fpm php8.2-mysql mariadb-server && perl t/field/wordpress.pl fpm
+    sh tools/deps.sh wordpress php8.2-fpm php8.2-cli php8.2-mysql mariadb-server && perl t/field/wordpress.pl fpm
 }
 run_modphp() {
-    sh tools/deps.sh wordpress libapache2-mod-php8.2 php8.2-mysql mariadb-server && perl t/field/wordpress.pl modphp
+    sh tools/deps.sh wordpress libapache2-mod-php8.2 php8.2-cli php8.2-mysql mariadb-server && perl t/field/wordpress.pl modphp
 }
 run_webdav() { sh tools/deps.sh litmus && perl t/field/webdav.pl; }
 run_firefox() { sh tools/deps.sh firefox-esr && perl t/browser/run.pl --engine=firefox; }
