@@ -81,9 +81,10 @@ static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
 /* Records a denial: the PREFLIGHT variable, and the reason at info. The
  * message is only formatted when it will be logged or explained. */
 static void deny(request_rec *r, preflight_decision *d, const char *verdict,
-                 const char *fmt, ...)
+                 preflight_refusal refusal, const char *fmt, ...)
 {
     d->allowed = 0;
+    d->refusal = refusal;
     apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
     if (d->for_explain || APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         va_list ap;
@@ -128,7 +129,7 @@ static void decide_actual(request_rec *r, preflight_decision *d,
     const preflight_dir_conf *conf = d->conf;
 
     if (!origin_allowed(r, conf, origin)) {
-        deny(r, d, "cors-denied-origin",
+        deny(r, d, "cors-denied-origin", PREFLIGHT_REFUSAL_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return;
     }
@@ -169,12 +170,12 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     apr_size_t bad_len;
 
     if (!origin_allowed(r, d->conf, origin)) {
-        deny(r, d, "preflight-denied-origin",
+        deny(r, d, "preflight-denied-origin", PREFLIGHT_REFUSAL_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return 0;
     }
     if (!preflight_method_allowed(d->conf->methods, method)) {
-        deny(r, d, "preflight-denied-method",
+        deny(r, d, "preflight-denied-method", PREFLIGHT_REFUSAL_METHOD,
              "method '%.64s' is not in PreflightAllowMethods (methods compare "
              "case-sensitively)", method);
         return 0;
@@ -187,13 +188,17 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     case PREFLIGHT_HEADERS_OK:
         return 1;
     case PREFLIGHT_HEADERS_DENIED:
-        deny(r, d, "preflight-denied-header",
+        if (d->for_explain) {
+            d->refused_header = apr_pstrmemdup(r->pool, bad, bad_len);
+        }
+        deny(r, d, "preflight-denied-header", PREFLIGHT_REFUSAL_HEADER,
              "header '%.*s' is not in PreflightAllowHeaders%s",
              (int)bad_len, bad, bad_len == 13 && !strncasecmp(bad,
              "authorization", 13) ? " (* never covers Authorization)" : "");
         return 0;
     default:
-        deny(r, d, "preflight-denied-header", "%s",
+        deny(r, d, "preflight-denied-header",
+             PREFLIGHT_REFUSAL_HEADERS_MALFORMED, "%s",
              "Access-Control-Request-Headers is not a list of at most "
              "256 header names");
         return 0;
