@@ -616,7 +616,7 @@ static void json_decision(json_text *j, const explain_answer *a)
     const explain_decision *d = &a->d;
     const char *console = "null", *max_age = "null";
 
-    if (d->in_scope) {
+    if (d->in_scope && a->q.origin) {
         console = apr_pstrcat(p, "{\"chromium\": ", json_or_null(p, d->says.chromium),
                               ", \"firefox\": ", json_or_null(p, d->says.firefox),
                               ",\n      \"other_servers\": ",
