@@ -30,9 +30,9 @@ MODULE  = .libs/mod_preflight.so
 SOURCES = mod_preflight.c preflight_config.c preflight_tenant.c preflight_htaccess.c \
           preflight_decide.c \
           preflight_headers.c preflight_explain.c preflight_policy.c preflight_list.c \
-          preflight_json.c
+          preflight_json.c preflight_html.c preflight_console.c
 HEADERS = mod_preflight_private.h preflight_policy.h preflight_policy_private.h \
-          preflight_json.h
+          preflight_json.h preflight_html.h preflight_console.h
 
 .PHONY: all deps install deb run stop check test field unit fuzz soak valgrind bench clean print-sources
 
@@ -61,14 +61,16 @@ run: deps all
 stop:
 	@sh tools/run.sh stop
 
-# The pure parts (preflight_policy.c, preflight_json.c), with ASan and
-# UBSan, no server.
-PURE_SOURCES = preflight_policy.c preflight_list.c preflight_json.c
-UNIT_SOURCES = t/unit/test_policy.c t/unit/test_json.c
+# The pure parts (preflight_policy.c, preflight_list.c, preflight_json.c,
+# preflight_html.c, preflight_console.c), with ASan and UBSan, no server.
+PURE_SOURCES = preflight_policy.c preflight_list.c preflight_json.c \
+               preflight_html.c preflight_console.c
+UNIT_SOURCES = t/unit/test_policy.c t/unit/test_json.c t/unit/test_html.c
 APR_CFLAGS = $$(apr-1-config --cppflags --cflags --includes)
 APR_LIBS   = $$(apr-1-config --link-ld --libs)
 build/test_policy: $(UNIT_SOURCES) t/unit/unit.h $(PURE_SOURCES) preflight_policy.h \
-                   preflight_policy_private.h preflight_json.h
+                   preflight_policy_private.h preflight_json.h preflight_html.h \
+                   preflight_console.h
 	@mkdir -p build
 	$(CC) -g -O1 -Wall -Wextra -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    $(APR_CFLAGS) $(UNIT_SOURCES) $(PURE_SOURCES) -o $@ $(APR_LIBS)

@@ -5,7 +5,8 @@
 /*
  * mod_preflight_private.h: what the module's httpd-side files share. Not
  * installed. The pure parts have their own headers (preflight_policy.h,
- * preflight_json.h) and know nothing of what is here.
+ * preflight_json.h, preflight_html.h, preflight_console.h) and know
+ * nothing of what is here.
  *
  *   mod_preflight.c        phase map, register_hooks, module record
  *   preflight_config.c     directives, per-directory create/merge
@@ -22,6 +23,7 @@
 #include "http_config.h"
 
 #include "preflight_policy.h"
+#include "preflight_console.h"
 
 extern module AP_MODULE_DECLARE_DATA preflight_module;
 
@@ -200,6 +202,8 @@ typedef struct {
     int sent;                    /**< how many Access-Control-* it wrote */
     int for_explain;             /**< not logged; the reason always kept */
     const char *reason;          /**< why denied, when logged or explained */
+    preflight_refusal refusal;   /**< which denial, for the browsers' words */
+    const char *refused_header;  /**< the name refused, for the explain handler */
     /** The header values (NULL: not sent). The output filter tells them
      *  from anyone else's by address: see preflight_headers.c. */
     const char *value[PF_HDR_COUNT];

@@ -81,9 +81,10 @@ static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
 /* Records a denial: the PREFLIGHT variable, and the reason at info. The
  * message is only formatted when it will be logged or explained. */
 static void deny(request_rec *r, preflight_decision *d, const char *verdict,
-                 const char *fmt, ...)
+                 preflight_refusal refusal, const char *fmt, ...)
 {
     d->allowed = 0;
+    d->refusal = refusal;
     apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
     if (d->for_explain || APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         va_list ap;
@@ -128,7 +129,7 @@ static void decide_actual(request_rec *r, preflight_decision *d,
     const preflight_dir_conf *conf = d->conf;
 
     if (!origin_allowed(r, conf, origin)) {
-        deny(r, d, "cors-denied-origin",
+        deny(r, d, "cors-denied-origin", PREFLIGHT_REFUSAL_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return;
     }
@@ -169,18 +170,19 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     apr_size_t bad_len;
 
     if (!origin_allowed(r, d->conf, origin)) {
-        deny(r, d, "preflight-denied-origin",
+        deny(r, d, "preflight-denied-origin", PREFLIGHT_REFUSAL_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return 0;
     }
     if (!preflight_is_method(method)) {
-        deny(r, d, "preflight-denied-method", "Access-Control-Request-Method "
-             "is not a method (a token of 1 to %d characters)",
+        deny(r, d, "preflight-denied-method", PREFLIGHT_REFUSAL_METHOD,
+             "Access-Control-Request-Method is not a method (a token of 1 to "
+             "%d characters)",
              PREFLIGHT_METHOD_MAX);
         return 0;
     }
     if (!preflight_method_allowed(d->conf->methods, method)) {
-        deny(r, d, "preflight-denied-method",
+        deny(r, d, "preflight-denied-method", PREFLIGHT_REFUSAL_METHOD,
              "method '%s' is not in PreflightAllowMethods (methods compare "
              "case-sensitively)", method);
         return 0;
@@ -193,17 +195,24 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     case PREFLIGHT_HEADERS_OK:
         return 1;
     case PREFLIGHT_HEADERS_DENIED:
-        deny(r, d, "preflight-denied-header",
+        if (d->for_explain) {
+            d->refused_header = apr_pstrmemdup(r->pool, bad, bad_len);
+        }
+        deny(r, d, "preflight-denied-header", PREFLIGHT_REFUSAL_HEADER,
              "header '%.*s' is not in PreflightAllowHeaders", (int)bad_len, bad);
         return 0;
     case PREFLIGHT_HEADERS_DENIED_AUTHORIZATION:
-        deny(r, d, "preflight-denied-authorization", "%s",
-             "header 'authorization' is not covered by PreflightAllowHeaders *: "
-             "Fetch never lets * cover Authorization, although browsers do; "
-             "add Authorization to the list to allow it");
+        if (d->for_explain) {
+            d->refused_header = "authorization";
+        }
+        deny(r, d, "preflight-denied-authorization", PREFLIGHT_REFUSAL_HEADER,
+             "%s", "header 'authorization' is not covered by "
+             "PreflightAllowHeaders *: Fetch never lets * cover Authorization, "
+             "although browsers do; add Authorization to the list to allow it");
         return 0;
     default:
-        deny(r, d, "preflight-denied-header", "Access-Control-Request-Headers "
+        deny(r, d, "preflight-denied-header",
+             PREFLIGHT_REFUSAL_HEADERS_MALFORMED, "Access-Control-Request-Headers "
              "is not a list of 1 to %d header names of at most %d characters",
              PREFLIGHT_REQUEST_HEADERS_MAX, PREFLIGHT_HEADER_NAME_MAX);
         return 0;

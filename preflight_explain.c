@@ -5,9 +5,12 @@
 /*
  * preflight_explain.c: the explain handler (SetHandler preflight-explain).
  * What the module would decide for a request described in the query
- * string, where each value of the policy was set, and why. Every query
- * value is hostile input; the answer is JSON built only from escaped
- * strings. See README.md, "The explain handler".
+ * string, where each value of the policy was set, why, and what browsers
+ * will say about it. The answer is gathered once and written as JSON, or
+ * as an HTML page (the inspector) for a client that prefers text/html.
+ * Every query value is hostile input: JSON is built only from quoted
+ * strings, HTML only from escaped ones. See README.md, "The explain
+ * handler".
  */
 
 #include "apr_strings.h"
@@ -15,22 +18,26 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 
 #include "mod_preflight_private.h"
 #include "preflight_json.h"
+#include "preflight_html.h"
 
 APLOG_USE_MODULE(preflight);
 
-/* The directives, in preflight_directive order, as the answer names them. */
-static const char * const directive_names[PF_DIRECTIVES] = {
+/* The directives, in preflight_directive order, as the answer names them;
+ * PreflightTenantLimit, a server's, comes last. */
+#define PF_TENANT PF_DIRECTIVES
+static const char * const directive_names[PF_DIRECTIVES + 1] = {
     "PreflightEngine", "PreflightAllowOrigin", "PreflightAllowMethods",
     "PreflightAllowHeaders", "PreflightExposeHeaders",
     "PreflightAllowCredentials", "PreflightMaxAge",
     "PreflightAllowPrivateNetwork", "PreflightSuccessStatus",
-    "PreflightPassthrough"
+    "PreflightPassthrough", "PreflightTenantLimit"
 };
 
 typedef struct {
@@ -50,6 +57,12 @@ static const struct {
 };
 
 #define EXPLAIN_QUERY_MAX 8192
+
+/* The Content-Security-Policy of every answer: nothing loads, nothing
+ * runs, the page's own stylesheet (by its hash) is the only style, and the
+ * form submits only to this location. */
+#define EXPLAIN_CSP "default-src 'none'; style-src %s; form-action 'self'; " \
+                    "frame-ancestors 'none'; base-uri 'none'"
 
 static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
                                  char *value)
@@ -84,8 +97,12 @@ static const char *explain_param(apr_pool_t *p, explain_query *q, char *name,
         break;
     }
     if (!*value) {
-        return apr_psprintf(p, "parameter '%s' is empty: leave it out to "
-                            "explain a request without it", name);
+        /* a form's blank field: the request goes without it */
+        if (slot != &q->uri) {
+            return NULL;
+        }
+        return "parameter 'uri' is empty: the path to explain, as on a "
+               "request line (/api/items)";
     }
     if (strlen(value) > explain_params[i].max) {
         return apr_psprintf(p, "parameter '%s' is longer than %" APR_SIZE_T_FMT
@@ -134,45 +151,60 @@ static const char *parse_explain_query(apr_pool_t *p, const char *args,
     return NULL;
 }
 
-/* JSON text is collected here and sent in one piece. */
+/* ---- what an answer holds, gathered once for JSON and HTML */
+
+/** A line of configuration that set a value. */
+typedef struct {
+    const char *file;           /**< the path, or its last part (NoPaths) */
+    int line;
+} explain_line;
+
+/** One value of the effective policy. */
+typedef struct {
+    int is_list;
+    const apr_array_header_t *words;   /**< a list's items, "*" first */
+    const apr_array_header_t *except;  /**< removed from "*", or NULL */
+    const char *value;          /**< otherwise: its text, NULL for none */
+    int number;                 /**< that text is a number */
+    const apr_array_header_t *set_at;  /**< explain_line; empty: the default */
+} explain_value;
+
+/** What Chromium's and Firefox's consoles say; NULL: nothing. */
+typedef struct {
+    const char *chromium, *firefox;
+} explain_console;
+
+/** The decision, as the answer shows it. */
+typedef struct {
+    const char *verdict;        /**< PREFLIGHT, or NULL */
+    int allowed, applied;
+    int status;                 /**< the module's answer, 0: not the module's */
+    const char *reason;
+    int in_scope;
+    explain_console says;       /**< for this answer */
+    explain_console elsewhere;  /**< for the same refusal by a recipe */
+    explain_console with_credentials; /**< for this answer, with credentials */
+    int cached;                 /**< an allowed preflight: max_age counts */
+    long max_age[PREFLIGHT_BROWSERS];
+} explain_decision;
+
+typedef struct {
+    const char *name, *value;
+} explain_header;
+
 typedef struct {
     apr_pool_t *p;
-    apr_array_header_t *parts;
     int no_paths;               /**< PreflightExplain On NoPaths */
-} json_text;
-
-static void json_add(json_text *j, const char *s)
-{
-    APR_ARRAY_PUSH(j->parts, const char *) = s;
-}
-
-static const char *json_or_null(apr_pool_t *p, const char *s)
-{
-    return s ? preflight_json_string(p, s) : "null";
-}
-
-static void send_json(request_rec *r, json_text *j, int status)
-{
-    const char *body = apr_array_pstrcat(r->pool, j->parts, '\0');
-
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    ap_set_content_length(r, strlen(body));
-    ap_rputs(body, r);
-}
-
-static int explain_refusal(request_rec *r, const char *why)
-{
-    json_text j = { r->pool, apr_array_make(r->pool, 4, sizeof(const char *)) };
-
-    json_add(&j, "{\"error\": ");
-    json_add(&j, preflight_json_string(r->pool, why));
-    json_add(&j, "}\n");
-    send_json(r, &j, HTTP_BAD_REQUEST);
-    return OK;
-}
+    const char *error;          /**< the query is refused (400) */
+    explain_query q;
+    const char *kind;           /**< no-origin, preflight, actual */
+    int lookup_status;          /**< 0: no lookup was made */
+    int lookup_refused;         /**< httpd refuses the uri: nothing shown */
+    const char *lookup_uri, *filename, *handler, *mode;
+    explain_value policy[PF_DIRECTIVES + 1];
+    explain_decision d;
+    apr_array_header_t *headers;        /**< explain_header */
+} explain_answer;
 
 /* Where a value of a merged configuration comes from, traced back through
  * the merges: an edit adds its lines after the ones it edits; any other
@@ -218,66 +250,57 @@ static const apr_array_header_t *sources_of(apr_pool_t *p,
 /* With NoPaths a file is named by its last component only (".htaccess",
  * "apache2.conf"): enough to tell a tenant's line from the host's, and no
  * directory of the host or of another tenant. */
-static const char *file_name(const json_text *j, const char *path)
+static const char *file_name(const explain_answer *a, const char *path)
 {
-    const char *slash = j->no_paths ? strrchr(path, '/') : NULL;
+    const char *slash = a->no_paths ? strrchr(path, '/') : NULL;
 
     return slash ? slash + 1 : path;
 }
 
-static const char *json_sources(const json_text *j,
-                                const apr_array_header_t *src)
+static const apr_array_header_t *gather_lines(const explain_answer *a,
+                                              const apr_array_header_t *src)
 {
-    apr_pool_t *p = j->p;
-    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    apr_array_header_t *out = apr_array_make(a->p, 4, sizeof(explain_line));
     int i;
 
     for (i = 0; src && i < src->nelts; i++) {
         const ap_directive_t *d = APR_ARRAY_IDX(src, i, const ap_directive_t *);
-        APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p,
-            "%s{\"file\": %s, \"line\": %d}", i ? ", " : "",
-            preflight_json_string(p, file_name(j, d->filename)), d->line_num);
+        explain_line *l = apr_array_push(out);
+
+        l->file = file_name(a, d->filename);
+        l->line = d->line_num;
     }
-    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, '\0'), "]", NULL);
+    return out;
 }
 
-static const char *json_words(apr_pool_t *p, const apr_array_header_t *words,
-                              int star)
+static void gather_list(apr_pool_t *p, explain_value *v, preflight_list_kind kind,
+                        const preflight_list *l)
 {
-    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
-    int i;
-
-    if (star) {
-        APR_ARRAY_PUSH(out, const char *) = "\"*\"";
-    }
-    for (i = 0; words && i < words->nelts; i++) {
-        APR_ARRAY_PUSH(out, const char *) =
-            preflight_json_string(p, APR_ARRAY_IDX(words, i, const char *));
-    }
-    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, ','), "]", NULL);
-}
-
-static const char *json_list(apr_pool_t *p, preflight_list_kind kind,
-                             const preflight_list *l)
-{
-    apr_array_header_t *except;
+    apr_array_header_t *words = apr_array_make(p, 8, sizeof(const char *));
     apr_hash_index_t *hi;
 
     l = l ? preflight_list_resolved(p, l) : preflight_list_default(p, kind);
-    if (!l->excluded) {
-        return json_words(p, l->items, l->any);
+    v->is_list = 1;
+    if (l->any) {
+        APR_ARRAY_PUSH(words, const char *) = "*";
     }
-    except = apr_array_make(p, 4, sizeof(const char *));
-    for (hi = apr_hash_first(p, l->excluded); hi; hi = apr_hash_next(hi)) {
-        APR_ARRAY_PUSH(except, const char *) = apr_hash_this_val(hi);
+    if (l->items) {
+        apr_array_cat(words, l->items);
     }
-    return apr_pstrcat(p, json_words(p, l->items, l->any), ", \"except\": ",
-                       json_words(p, except, 0), NULL);
+    v->words = words;
+    if (l->excluded) {
+        apr_array_header_t *except = apr_array_make(p, 4, sizeof(const char *));
+
+        for (hi = apr_hash_first(p, l->excluded); hi; hi = apr_hash_next(hi)) {
+            APR_ARRAY_PUSH(except, const char *) = apr_hash_this_val(hi);
+        }
+        v->except = except;
+    }
 }
 
 static const char *on_off(preflight_flag v)
 {
-    return v == PREFLIGHT_FLAG_ON ? "\"On\"" : "\"Off\"";
+    return v == PREFLIGHT_FLAG_ON ? "On" : "Off";
 }
 
 static const char *engine_name(preflight_engine engine)
@@ -289,34 +312,32 @@ static const char *engine_name(preflight_engine engine)
     }
 }
 
-static void explain_policy(json_text *j, const preflight_dir_conf *c,
-                           const preflight_server_conf *sconf)
+static void gather_policy(explain_answer *a, const preflight_dir_conf *c,
+                          const preflight_server_conf *sconf)
 {
-    apr_pool_t *p = j->p;
-    const char *values[PF_DIRECTIVES];
+    apr_pool_t *p = a->p;
+    explain_value *v = a->policy;
     int i;
 
-    values[PF_ENGINE] = apr_psprintf(p, "\"%s\"", engine_name(c->engine));
-    values[PF_ORIGINS] = json_list(p, PREFLIGHT_LIST_ORIGINS, c->origins);
-    values[PF_METHODS] = json_list(p, PREFLIGHT_LIST_METHODS, c->methods);
-    values[PF_HEADERS] = json_list(p, PREFLIGHT_LIST_HEADERS, c->headers);
-    values[PF_EXPOSE] = json_list(p, PREFLIGHT_LIST_EXPOSE, c->expose);
-    values[PF_CREDENTIALS] = on_off(c->credentials);
-    values[PF_MAX_AGE] = c->max_age_value ? c->max_age_value : "null";
-    values[PF_PRIVATE_NETWORK] = on_off(c->private_network);
-    values[PF_SUCCESS_STATUS] = c->success_status == HTTP_OK ? "200" : "204";
-    values[PF_PASSTHROUGH] = on_off(c->passthrough);
-
-    json_add(j, "  \"policy\": {\n");
+    v[PF_ENGINE].value = engine_name(c->engine);
+    gather_list(p, &v[PF_ORIGINS], PREFLIGHT_LIST_ORIGINS, c->origins);
+    gather_list(p, &v[PF_METHODS], PREFLIGHT_LIST_METHODS, c->methods);
+    gather_list(p, &v[PF_HEADERS], PREFLIGHT_LIST_HEADERS, c->headers);
+    gather_list(p, &v[PF_EXPOSE], PREFLIGHT_LIST_EXPOSE, c->expose);
+    v[PF_CREDENTIALS].value = on_off(c->credentials);
+    v[PF_MAX_AGE].value = c->max_age_value;
+    v[PF_MAX_AGE].number = 1;
+    v[PF_PRIVATE_NETWORK].value = on_off(c->private_network);
+    v[PF_SUCCESS_STATUS].value = c->success_status == HTTP_OK ? "200" : "204";
+    v[PF_SUCCESS_STATUS].number = 1;
+    v[PF_PASSTHROUGH].value = on_off(c->passthrough);
     for (i = 0; i < PF_DIRECTIVES; i++) {
-        json_add(j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s},\n",
-                                 directive_names[i], values[i],
-                                 json_sources(j, sources_of(p, c, i))));
+        v[i].set_at = gather_lines(a, sources_of(p, c, i));
     }
-    json_add(j, apr_psprintf(p, "    \"PreflightTenantLimit\": {\"value\": %s, "
-                             "\"set_at\": %s}\n  },\n",
-                             json_words(p, sconf->tenant ? sconf->tenant->words : NULL, 0),
-                             json_sources(j, sconf->tenant ? sconf->tenant->lines : NULL)));
+    v[PF_TENANT].is_list = 1;
+    v[PF_TENANT].words = sconf->tenant ? sconf->tenant->words
+                         : apr_array_make(p, 1, sizeof(const char *));
+    v[PF_TENANT].set_at = gather_lines(a, sconf->tenant ? sconf->tenant->lines : NULL);
 }
 
 static const char *allowed_reason(request_rec *r, const preflight_decision *d,
@@ -340,35 +361,99 @@ static const char *allowed_reason(request_rec *r, const preflight_decision *d,
                         ? "; PreflightPassthrough On: the handler answers it" : "");
 }
 
-static const char *decision_status(const preflight_decision *d)
+static int decision_status(const preflight_decision *d)
 {
     if (d->kind != PF_REQUEST_PREFLIGHT) {
-        return "null";
+        return 0;
     }
     if (!d->allowed) {
-        return "403";
+        return HTTP_FORBIDDEN;
     }
     if (d->conf->passthrough == PREFLIGHT_FLAG_ON) {
-        return "null";
+        return 0;
     }
-    return d->conf->success_status == HTTP_OK ? "200" : "204";
+    return d->conf->success_status == HTTP_OK ? HTTP_OK : HTTP_NO_CONTENT;
 }
 
-static void explain_decision(json_text *j, request_rec *rr,
-                             const preflight_decision *d, const explain_query *q)
+static void console_of(apr_pool_t *p, explain_console *c, preflight_refusal why,
+                       const preflight_console_request *rq, int elsewhere)
 {
-    apr_pool_t *p = j->p;
-    const char *verdict = apr_table_get(rr->subprocess_env, "PREFLIGHT");
-    const char *reason = d->allowed || d->kind == PF_REQUEST_NO_ORIGIN
-                         ? allowed_reason(rr, d, q) : d->reason;
-    int i, first = 1;
+    if (elsewhere) {
+        c->chromium = preflight_console_elsewhere(p, PREFLIGHT_BROWSER_CHROMIUM, why, rq);
+        c->firefox = preflight_console_elsewhere(p, PREFLIGHT_BROWSER_FIREFOX, why, rq);
+    }
+    else {
+        c->chromium = preflight_console_says(p, PREFLIGHT_BROWSER_CHROMIUM, why, rq);
+        c->firefox = preflight_console_says(p, PREFLIGHT_BROWSER_FIREFOX, why, rq);
+    }
+}
 
-    json_add(j, apr_psprintf(p, "  \"decision\": {\"verdict\": %s, \"allowed\": %s, "
-                             "\"applied\": %s, \"status\": %s, \"reason\": %s},\n",
-                             json_or_null(p, verdict), d->allowed ? "true" : "false",
-                             d->conf->engine == PREFLIGHT_ENGINE_ON ? "true" : "false",
-                             decision_status(d), json_or_null(p, reason)));
-    json_add(j, "  \"headers\": {");
+/* What browsers will say of the answer: for a denial, its words; for an
+ * allowed answer without credentials, the words a request that sends
+ * credentials gets. */
+static void gather_console(explain_answer *a, request_rec *r, request_rec *rr,
+                           const preflight_decision *d)
+{
+    preflight_console_request rq;
+    int i;
+
+    if (d->kind == PF_REQUEST_NO_ORIGIN) {
+        return;
+    }
+    rq.url = ap_construct_url(a->p, a->q.uri, r);
+    rq.origin = a->q.origin;
+    rq.method = a->q.method;
+    rq.header = d->refused_header ? apr_pstrdup(a->p, d->refused_header) : NULL;
+    if (rq.header) {
+        ap_str_tolower((char *)rq.header);     /* as browsers send the names */
+    }
+    rq.preflight = d->kind == PF_REQUEST_PREFLIGHT;
+    rq.status = a->d.status ? a->d.status : rr->status;
+    if (!d->allowed) {
+        console_of(a->p, &a->d.says, d->refusal, &rq, 0);
+        console_of(a->p, &a->d.elsewhere, d->refusal, &rq, 1);
+        return;
+    }
+    if (d->conf->credentials != PREFLIGHT_FLAG_ON) {
+        const char *acao = d->value[PF_HDR_ALLOW_ORIGIN];
+
+        console_of(a->p, &a->d.with_credentials,
+                   acao && !strcmp(acao, "*") ? PREFLIGHT_REFUSAL_ANY_WITH_CREDENTIALS
+                                              : PREFLIGHT_REFUSAL_NO_CREDENTIALS,
+                   &rq, 0);
+    }
+    if (d->kind == PF_REQUEST_PREFLIGHT) {
+        long sent = d->value[PF_HDR_MAX_AGE] ? d->conf->max_age
+                                             : PREFLIGHT_MAX_AGE_ABSENT;
+
+        a->d.cached = 1;
+        for (i = 0; i < PREFLIGHT_BROWSERS; i++) {
+            a->d.max_age[i] = preflight_max_age_cached(i, sent);
+        }
+    }
+}
+
+static void add_header(explain_answer *a, const char *name, const char *value)
+{
+    explain_header *h = apr_array_push(a->headers);
+
+    h->name = name;
+    h->value = value;
+}
+
+static void gather_decision(explain_answer *a, request_rec *r, request_rec *rr,
+                            const preflight_decision *d)
+{
+    apr_pool_t *p = a->p;
+    int i;
+
+    a->d.in_scope = 1;
+    a->d.verdict = apr_table_get(rr->subprocess_env, "PREFLIGHT");
+    a->d.allowed = d->allowed;
+    a->d.applied = d->conf->engine == PREFLIGHT_ENGINE_ON;
+    a->d.status = decision_status(d);
+    a->d.reason = d->allowed || d->kind == PF_REQUEST_NO_ORIGIN
+                  ? allowed_reason(rr, d, &a->q) : d->reason;
     for (i = 0; d->allowed && i < PF_HDR_COUNT; i++) {
         const char *v = d->value[i];
 
@@ -377,27 +462,21 @@ static void explain_decision(json_text *j, request_rec *rr,
                 "PreflightExposeHeaders * with credentials)";
         }
         if (v) {
-            json_add(j, apr_psprintf(p, "%s\n    \"%s\": %s", first ? "" : ",",
-                                     preflight_header_names[i],
-                                     preflight_json_string(p, v)));
-            first = 0;
+            add_header(a, preflight_header_names[i], v);
         }
     }
     if (d->allowed && d->allow && d->kind == PF_REQUEST_PREFLIGHT) {
-        json_add(j, apr_psprintf(p, "%s\n    \"Allow\": %s", first ? "" : ",",
-                                 preflight_json_string(p, d->allow)));
-        first = 0;
+        add_header(a, "Allow", d->allow);
     }
     if (d->vary) {
         const char *tokens = d->vary[0];
+
         for (i = 1; d->vary[i]; i++) {
             tokens = apr_pstrcat(p, tokens, ", ", d->vary[i], NULL);
         }
-        json_add(j, apr_psprintf(p, "%s\n    \"Vary\": %s", first ? "" : ",",
-                                 preflight_json_string(p, tokens)));
-        first = 0;
+        add_header(a, "Vary", tokens);
     }
-    json_add(j, first ? "}\n}\n" : "\n  }\n}\n");
+    gather_console(a, r, rr, d);
 }
 
 /* The request explained, as the sub-request sees it: only the query's
@@ -429,42 +508,417 @@ static int lookup_shows_policy(const request_rec *rr)
            || rr->status == HTTP_UNAUTHORIZED;
 }
 
-static void explain_request(json_text *j, const explain_query *q)
+/* The answer for the query, from a sub-request for its uri. What it holds
+ * may live in that sub-request's pool (an .htaccess file's lines, the
+ * decision): destroy the sub-request only once the answer is sent. */
+static request_rec *gather(explain_answer *a, request_rec *r)
 {
-    apr_pool_t *p = j->p;
+    request_rec *rr;
+    const preflight_dir_conf *conf;
 
-    json_add(j, apr_psprintf(p, "{\n  \"request\": {\"uri\": %s, \"origin\": %s, "
-                             "\"method\": %s, \"headers\": %s, \"kind\": \"%s\"},\n",
-                             preflight_json_string(p, q->uri),
-                             json_or_null(p, q->origin), json_or_null(p, q->method),
-                             json_or_null(p, q->headers),
-                             !q->origin ? "no-origin" : q->method ? "preflight" : "actual"));
-}
-
-static void explain_lookup(json_text *j, const request_rec *rr,
-                           const preflight_dir_conf *conf)
-{
-    apr_pool_t *p = j->p;
+    a->kind = !a->q.origin ? "no-origin" : a->q.method ? "preflight" : "actual";
+    rr = ap_sub_req_method_uri(a->q.origin && a->q.method ? "OPTIONS" : "GET",
+                               a->q.uri, r, NULL);
+    a->lookup_status = rr->status;
+    if (!lookup_shows_policy(rr)) {
+        a->lookup_refused = 1;
+        return rr;
+    }
+    conf = preflight_dir_config(rr->per_dir_config);
+    a->lookup_uri = rr->uri;
     /* a proxied uri's "filename" is the backend's URL: not shown */
-    const char *path = !j->no_paths && rr->filename && rr->filename[0] == '/'
-                       ? rr->filename : NULL;
-
-    json_add(j, apr_psprintf(p, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
-                             "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
-                             rr->status, preflight_json_string(p, rr->uri),
-                             json_or_null(p, path), json_or_null(p, rr->handler),
-                             engine_name(conf->engine)));
+    a->filename = !a->no_paths && rr->filename && rr->filename[0] == '/'
+                  ? rr->filename : NULL;
+    a->handler = rr->handler;
+    a->mode = engine_name(conf->engine);
+    gather_policy(a, conf, preflight_server_config(rr->server));
+    if (preflight_in_scope(conf)) {
+        describe_request(rr, &a->q);
+        gather_decision(a, r, rr, preflight_decide(rr, conf, 1));
+    }
+    else {
+        a->d.reason = conf->engine == PREFLIGHT_ENGINE_OFF
+            ? "PreflightEngine is Off here: the module leaves this uri alone"
+            : "no PreflightEngine On or ReportOnly applies here: the module "
+              "leaves this uri alone";
+    }
+    return rr;
 }
 
-static void explain_out_of_scope(json_text *j, const preflight_dir_conf *conf)
+/* ---- JSON: text collected here and sent in one piece */
+
+typedef struct {
+    apr_pool_t *p;
+    apr_array_header_t *parts;
+} json_text;
+
+static void json_add(json_text *j, const char *s)
 {
-    json_add(j, apr_psprintf(j->p, "  \"decision\": {\"verdict\": null, "
-             "\"allowed\": false, \"applied\": false, \"status\": null, "
-             "\"reason\": \"%s\"},\n  \"headers\": {}\n}\n",
-             conf->engine == PREFLIGHT_ENGINE_OFF
-             ? "PreflightEngine is Off here: the module leaves this uri alone"
-             : "no PreflightEngine On or ReportOnly applies here: the module "
-               "leaves this uri alone"));
+    APR_ARRAY_PUSH(j->parts, const char *) = s;
+}
+
+static const char *json_or_null(apr_pool_t *p, const char *s)
+{
+    return s ? preflight_json_string(p, s) : "null";
+}
+
+static const char *json_words(apr_pool_t *p, const apr_array_header_t *words)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+    int i;
+
+    for (i = 0; words && i < words->nelts; i++) {
+        APR_ARRAY_PUSH(out, const char *) =
+            preflight_json_string(p, APR_ARRAY_IDX(words, i, const char *));
+    }
+    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, ','), "]", NULL);
+}
+
+static const char *json_lines(apr_pool_t *p, const apr_array_header_t *lines)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < lines->nelts; i++) {
+        const explain_line *l = &APR_ARRAY_IDX(lines, i, explain_line);
+
+        APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p,
+            "{\"file\": %s, \"line\": %d}", preflight_json_string(p, l->file), l->line);
+    }
+    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, ','), "]", NULL);
+}
+
+static const char *json_value(apr_pool_t *p, const explain_value *v)
+{
+    if (v->is_list) {
+        return v->except ? apr_pstrcat(p, json_words(p, v->words), ", \"except\": ",
+                                       json_words(p, v->except), NULL)
+                         : json_words(p, v->words);
+    }
+    if (!v->value) {
+        return "null";
+    }
+    return v->number ? v->value : preflight_json_string(p, v->value);
+}
+
+static const char *json_console(apr_pool_t *p, const explain_console *c)
+{
+    if (!c->chromium && !c->firefox) {
+        return "null";
+    }
+    return apr_pstrcat(p, "{\"chromium\": ", json_or_null(p, c->chromium),
+                       ", \"firefox\": ", json_or_null(p, c->firefox), "}", NULL);
+}
+
+static void json_decision(json_text *j, const explain_answer *a)
+{
+    apr_pool_t *p = j->p;
+    const explain_decision *d = &a->d;
+    const char *console = "null", *max_age = "null";
+
+    if (d->in_scope && a->q.origin) {
+        console = apr_pstrcat(p, "{\"chromium\": ", json_or_null(p, d->says.chromium),
+                              ", \"firefox\": ", json_or_null(p, d->says.firefox),
+                              ",\n      \"other_servers\": ",
+                              json_console(p, &d->elsewhere),
+                              ",\n      \"with_credentials\": ",
+                              json_console(p, &d->with_credentials), "}", NULL);
+    }
+    if (d->cached) {
+        max_age = apr_psprintf(p, "{\"chromium\": %ld, \"firefox\": %ld, "
+                               "\"webkit\": %ld}",
+                               d->max_age[PREFLIGHT_BROWSER_CHROMIUM],
+                               d->max_age[PREFLIGHT_BROWSER_FIREFOX],
+                               d->max_age[PREFLIGHT_BROWSER_WEBKIT]);
+    }
+    json_add(j, apr_psprintf(p, "  \"decision\": {\"verdict\": %s, \"allowed\": %s, "
+                             "\"applied\": %s, \"status\": %s, \"reason\": %s,\n"
+                             "    \"console\": %s,\n    \"max_age_by_engine\": %s},\n",
+                             json_or_null(p, d->verdict), d->allowed ? "true" : "false",
+                             d->applied ? "true" : "false",
+                             d->status ? apr_itoa(p, d->status) : "null",
+                             json_or_null(p, d->reason), console, max_age));
+}
+
+static const char *as_json(const explain_answer *a)
+{
+    apr_pool_t *p = a->p;
+    json_text j = { p, apr_array_make(p, 32, sizeof(const char *)) };
+    int i;
+
+    if (a->error) {
+        return apr_pstrcat(p, "{\"error\": ", preflight_json_string(p, a->error),
+                           "}\n", NULL);
+    }
+    json_add(&j, apr_psprintf(p, "{\n  \"request\": {\"uri\": %s, \"origin\": %s, "
+                              "\"method\": %s, \"headers\": %s, \"kind\": \"%s\"},\n",
+                              preflight_json_string(p, a->q.uri),
+                              json_or_null(p, a->q.origin), json_or_null(p, a->q.method),
+                              json_or_null(p, a->q.headers), a->kind));
+    if (a->lookup_refused) {
+        json_add(&j, apr_psprintf(p, "  \"lookup\": {\"status\": %d},\n"
+                 "  \"error\": \"httpd refuses a request for this uri (status %d): "
+                 "its policy is not shown\"\n}\n", a->lookup_status, a->lookup_status));
+        return apr_array_pstrcat(p, j.parts, '\0');
+    }
+    json_add(&j, apr_psprintf(p, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
+                              "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
+                              a->lookup_status, preflight_json_string(p, a->lookup_uri),
+                              json_or_null(p, a->filename), json_or_null(p, a->handler),
+                              a->mode));
+    json_add(&j, "  \"policy\": {\n");
+    for (i = 0; i <= PF_TENANT; i++) {
+        json_add(&j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s}%s\n",
+                                  directive_names[i], json_value(p, &a->policy[i]),
+                                  json_lines(p, a->policy[i].set_at),
+                                  i < PF_TENANT ? "," : ""));
+    }
+    json_add(&j, "  },\n");
+    json_decision(&j, a);
+    json_add(&j, "  \"headers\": {");
+    for (i = 0; i < a->headers->nelts; i++) {
+        const explain_header *h = &APR_ARRAY_IDX(a->headers, i, explain_header);
+
+        json_add(&j, apr_psprintf(p, "%s\n    \"%s\": %s", i ? "," : "", h->name,
+                                  preflight_json_string(p, h->value)));
+    }
+    json_add(&j, a->headers->nelts ? "\n  }\n}\n" : "}\n}\n");
+    return apr_array_pstrcat(p, j.parts, '\0');
+}
+
+/* ---- HTML: the inspector. Every value goes through html(); the rest is
+ * text of this file. */
+
+static const char *html(apr_pool_t *p, const char *s)
+{
+    return preflight_html_escape(p, s ? s : "");
+}
+
+static void html_input(json_text *t, const char *name, const char *label,
+                       const char *value, const char *placeholder)
+{
+    apr_pool_t *p = t->p;
+
+    json_add(t, apr_psprintf(p, "<label for=\"%s\">%s</label>\n<input id=\"%s\" "
+                             "name=\"%s\" value=\"%s\" placeholder=\"%s\" "
+                             "autocomplete=\"off\" spellcheck=\"false\">\n",
+                             name, label, name, name, html(p, value), placeholder));
+}
+
+static void html_form(json_text *t, request_rec *r, const explain_query *q)
+{
+    json_add(t, apr_psprintf(t->p, "<form method=\"get\" action=\"%s\" "
+                             "id=\"request\">\n", html(t->p, r->uri)));
+    html_input(t, "uri", "URI", q->uri, "/api/items");
+    html_input(t, "origin", "Origin", q->origin, "https://app.example.com");
+    html_input(t, "method", "Method", q->method,
+               "PUT: a preflight for it; empty: the actual request");
+    html_input(t, "headers", "Request headers", q->headers,
+               "content-type, x-token");
+    json_add(t, "<button type=\"submit\">Explain</button>\n</form>\n");
+}
+
+static const char *html_words(apr_pool_t *p, const apr_array_header_t *words)
+{
+    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
+    int i;
+
+    for (i = 0; words && i < words->nelts; i++) {
+        APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(p, "<code>",
+            html(p, APR_ARRAY_IDX(words, i, const char *)), "</code>", NULL);
+    }
+    return out->nelts ? apr_array_pstrcat(p, out, ' ') : "(none)";
+}
+
+static const char *html_value(apr_pool_t *p, const explain_value *v)
+{
+    if (v->is_list) {
+        return v->except ? apr_pstrcat(p, html_words(p, v->words), " except ",
+                                       html_words(p, v->except), NULL)
+                         : html_words(p, v->words);
+    }
+    return v->value ? apr_pstrcat(p, "<code>", html(p, v->value), "</code>", NULL)
+                    : "(not set)";
+}
+
+static const char *html_lines(apr_pool_t *p, const apr_array_header_t *lines)
+{
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < lines->nelts; i++) {
+        const explain_line *l = &APR_ARRAY_IDX(lines, i, explain_line);
+
+        APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p, "<code>%s:%d</code>",
+                                                         html(p, l->file), l->line);
+    }
+    return out->nelts ? apr_array_pstrcat(p, out, ' ') : "default";
+}
+
+static void html_console(json_text *t, const char *id, const explain_console *c)
+{
+    apr_pool_t *p = t->p;
+
+    json_add(t, apr_psprintf(p, "<dl id=\"%s\">\n", id));
+    if (c->chromium) {
+        json_add(t, apr_pstrcat(p, "<dt>Chromium (Chrome, Edge)</dt><dd>",
+                                html(p, c->chromium), "</dd>\n", NULL));
+    }
+    if (c->firefox) {
+        json_add(t, apr_pstrcat(p, "<dt>Firefox</dt><dd>", html(p, c->firefox),
+                                "</dd>\n", NULL));
+    }
+    json_add(t, "</dl>\n");
+}
+
+static const char *request_line(apr_pool_t *p, const explain_answer *a)
+{
+    const char *line = apr_pstrcat(p, a->q.origin && a->q.method ? "OPTIONS " : "GET ",
+                                   a->q.uri, "\n", NULL);
+
+    if (a->q.origin) {
+        line = apr_pstrcat(p, line, "Origin: ", a->q.origin, "\n", NULL);
+        if (a->q.method) {
+            line = apr_pstrcat(p, line, "Access-Control-Request-Method: ",
+                               a->q.method, "\n", NULL);
+        }
+    }
+    if (a->q.headers) {
+        line = apr_pstrcat(p, line, "Access-Control-Request-Headers: ",
+                           a->q.headers, "\n", NULL);
+    }
+    return line;
+}
+
+static void html_decision(json_text *t, const explain_answer *a)
+{
+    apr_pool_t *p = t->p;
+    const explain_decision *d = &a->d;
+    const char *status = d->status ? apr_psprintf(p, "answered %d by the module", d->status)
+                         : a->q.origin && a->q.method
+                           ? "answered by the handler" : "served as usual";
+    int i;
+
+    json_add(t, apr_psprintf(p, "<h2>Verdict</h2>\n<div id=\"verdict\" class=\"verdict %s\">\n"
+                             "<p><strong id=\"verdict-name\">%s</strong>: %s%s</p>\n"
+                             "<p id=\"reason\">%s</p>\n</div>\n",
+                             !d->in_scope ? "" : d->allowed ? "allowed" : "denied",
+                             d->in_scope ? html(p, d->verdict) : "out of scope",
+                             d->in_scope ? status : "the module leaves it alone",
+                             d->in_scope && !d->applied
+                             ? " (PreflightEngine ReportOnly: decided and logged, "
+                               "nothing sent)" : "",
+                             html(p, d->reason)));
+    if (d->says.chromium || d->says.firefox) {
+        json_add(t, "<h2>What the browser console says</h2>\n");
+        html_console(t, "console", &d->says);
+    }
+    if (d->elsewhere.chromium || d->elsewhere.firefox) {
+        json_add(t, "<p class=\"note\">The module refuses with no "
+                 "Access-Control-* header at all. A console message that names "
+                 "the method or header instead comes from a server that allowed "
+                 "the origin and left them out (a hand-written recipe):</p>\n");
+        html_console(t, "console-other-servers", &d->elsewhere);
+    }
+    if (d->with_credentials.chromium || d->with_credentials.firefox) {
+        json_add(t, "<h2>With credentials</h2>\n<p class=\"note\">A request that "
+                 "sends cookies or HTTP authentication (fetch with credentials: "
+                 "'include', XMLHttpRequest withCredentials) cannot read this "
+                 "answer, since PreflightAllowCredentials is not On here:</p>\n");
+        html_console(t, "console-with-credentials", &d->with_credentials);
+    }
+    if (d->in_scope) {
+        json_add(t, "<h2>Response headers</h2>\n<pre id=\"headers\">");
+        for (i = 0; i < a->headers->nelts; i++) {
+            const explain_header *h = &APR_ARRAY_IDX(a->headers, i, explain_header);
+
+            json_add(t, apr_pstrcat(p, html(p, h->name), ": ", html(p, h->value),
+                                    "\n", NULL));
+        }
+        json_add(t, a->headers->nelts ? "</pre>\n" : "(none)</pre>\n");
+    }
+    if (d->cached) {
+        json_add(t, apr_psprintf(p, "<h2>Preflight cache</h2>\n<p id=\"max-age\">"
+                 "Browsers reuse this preflight answer for: Chromium %ld s, "
+                 "Firefox %ld s, WebKit (Safari) %ld s. They cap "
+                 "Access-Control-Max-Age at 7200, 86400 and 600 seconds, and "
+                 "use 5 seconds when it is not sent.</p>\n",
+                 d->max_age[PREFLIGHT_BROWSER_CHROMIUM],
+                 d->max_age[PREFLIGHT_BROWSER_FIREFOX],
+                 d->max_age[PREFLIGHT_BROWSER_WEBKIT]));
+    }
+}
+
+static void html_policy(json_text *t, const explain_answer *a)
+{
+    apr_pool_t *p = t->p;
+    int i;
+
+    json_add(t, apr_psprintf(p, "<h2>Effective policy for <code>%s</code></h2>\n"
+                             "<p id=\"lookup\">Lookup status %d, handler <code>%s</code>, "
+                             "file <code>%s</code>, PreflightEngine %s.</p>\n"
+                             "<table id=\"policy\">\n<thead><tr><th>Directive</th>"
+                             "<th>Value</th><th>Set at</th></tr></thead>\n<tbody>\n",
+                             html(p, a->lookup_uri), a->lookup_status,
+                             a->handler ? html(p, a->handler) : "(none)",
+                             a->filename ? html(p, a->filename) : "(not shown)",
+                             html(p, a->mode)));
+    for (i = 0; i <= PF_TENANT; i++) {
+        json_add(t, apr_psprintf(p, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                                 directive_names[i], html_value(p, &a->policy[i]),
+                                 html_lines(p, a->policy[i].set_at)));
+    }
+    json_add(t, "</tbody>\n</table>\n");
+}
+
+static const char *as_html(const explain_answer *a, request_rec *r)
+{
+    apr_pool_t *p = a->p;
+    json_text t = { p, apr_array_make(p, 64, sizeof(const char *)) };
+
+    json_add(&t, apr_pstrcat(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                             "<meta charset=\"utf-8\">\n<title>CORS policy inspector"
+                             "</title>\n<style>", preflight_html_style,
+                             "</style>\n</head>\n<body>\n"
+                             "<h1>CORS policy inspector</h1>\n", NULL));
+    html_form(&t, r, &a->q);
+    if (a->error) {
+        json_add(&t, apr_pstrcat(p, "<p id=\"error\" class=\"verdict denied\">",
+                                 html(p, a->error), "</p>\n", NULL));
+    }
+    else if (a->q.uri) {
+        json_add(&t, apr_pstrcat(p, "<h2>Request</h2>\n<pre id=\"explained\">",
+                                 html(p, request_line(p, a)), "</pre>\n", NULL));
+        if (a->lookup_refused) {
+            json_add(&t, apr_psprintf(p, "<p id=\"error\" class=\"verdict denied\">"
+                     "httpd refuses a request for this uri (status %d): its policy "
+                     "is not shown</p>\n", a->lookup_status));
+        }
+        else {
+            html_decision(&t, a);
+            html_policy(&t, a);
+        }
+    }
+    json_add(&t, "<p class=\"note\">mod_preflight explain handler. The same "
+             "answer as JSON: ask without text/html in Accept (curl does).</p>\n"
+             "</body>\n</html>\n");
+    return apr_array_pstrcat(p, t.parts, '\0');
+}
+
+/* ---- the handler */
+
+static void send_answer(request_rec *r, const char *body, int as_page, int status)
+{
+    r->status = status;
+    ap_set_content_type(r, as_page ? "text/html; charset=utf-8" : "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   apr_psprintf(r->pool, EXPLAIN_CSP, preflight_html_style_hash));
+    apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+    apr_table_mergen(r->headers_out, "Vary", "Accept");
+    ap_set_content_length(r, strlen(body));
+    ap_rputs(body, r);
 }
 
 /* SetHandler is a FileInfo directive, so any tenant can name the handler
@@ -486,11 +940,9 @@ static int enabled_here(request_rec *r)
 
 int preflight_explain(request_rec *r)
 {
-    explain_query q;
-    json_text j;
+    explain_answer a;
     request_rec *rr;
-    const preflight_dir_conf *conf;
-    const char *why;
+    int as_page;
 
     /* every request's handler is asked: the first byte settles most */
     if (!r->handler || r->handler[0] != 'p'
@@ -504,35 +956,25 @@ int preflight_explain(request_rec *r)
         ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if ((why = parse_explain_query(r->pool, r->args, &q))) {
-        return explain_refusal(r, why);
-    }
-    j.p = r->pool;
-    j.parts = apr_array_make(r->pool, 32, sizeof(const char *));
-    j.no_paths = preflight_dir_config(r->per_dir_config)->explain
+    memset(&a, 0, sizeof(a));
+    a.p = r->pool;
+    a.headers = apr_array_make(r->pool, 8, sizeof(explain_header));
+    a.no_paths = preflight_dir_config(r->per_dir_config)->explain
                  == PREFLIGHT_EXPLAIN_NO_PATHS;
-    explain_request(&j, &q);
-
-    rr = ap_sub_req_method_uri(q.origin && q.method ? "OPTIONS" : "GET",
-                               q.uri, r, NULL);
-    if (!lookup_shows_policy(rr)) {
-        json_add(&j, apr_psprintf(r->pool, "  \"lookup\": {\"status\": %d},\n"
-                 "  \"error\": \"httpd refuses a request for this uri (status %d): "
-                 "its policy is not shown\"\n}\n", rr->status, rr->status));
-    }
-    else {
-        conf = preflight_dir_config(rr->per_dir_config);
-        explain_lookup(&j, rr, conf);
-        explain_policy(&j, conf, preflight_server_config(rr->server));
-        if (preflight_in_scope(conf)) {
-            describe_request(rr, &q);
-            explain_decision(&j, rr, preflight_decide(rr, conf, 1), &q);
+    as_page = preflight_html_preferred(apr_table_get(r->headers_in, "Accept"));
+    if ((a.error = parse_explain_query(r->pool, r->args, &a.q))) {
+        /* the page with an empty form is the inspector's start */
+        if (as_page && (!r->args || !*r->args)) {
+            a.error = NULL;
+            send_answer(r, as_html(&a, r), 1, HTTP_OK);
+            return OK;
         }
-        else {
-            explain_out_of_scope(&j, conf);
-        }
+        send_answer(r, as_page ? as_html(&a, r) : as_json(&a), as_page,
+                    HTTP_BAD_REQUEST);
+        return OK;
     }
-    send_json(r, &j, HTTP_OK);
+    rr = gather(&a, r);
+    send_answer(r, as_page ? as_html(&a, r) : as_json(&a), as_page, HTTP_OK);
     ap_destroy_sub_req(rr);
     return OK;
 }

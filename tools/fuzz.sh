@@ -1,10 +1,11 @@
 #!/bin/sh
 # Fuzzes the pure parts of mod_preflight (preflight_policy.c,
-# preflight_list.c, preflight_json.c) with libFuzzer under AddressSanitizer,
-# UndefinedBehaviorSanitizer and LeakSanitizer:
+# preflight_list.c, preflight_json.c, preflight_html.c) with libFuzzer under
+# AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer:
 #   t/fuzz/fuzz_origin.c   request Origin parsing and matching, configured origins
 #   t/fuzz/fuzz_headers.c  Access-Control-Request-Headers, methods, tokens,
-#                          explain query decoding and JSON quoting
+#                          explain query decoding, JSON quoting, HTML
+#                          escaping and Accept
 #
 #   tools/fuzz.sh [SECONDS]     run each harness for SECONDS (default 30)
 #
@@ -45,7 +46,8 @@ for h in origin headers; do
     # shellcheck disable=SC2086
     if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
             -Wall -Wextra $apr_cflags -I. \
-            "t/fuzz/fuzz_$h.c" preflight_policy.c preflight_list.c preflight_json.c -o "$out/fuzz_$h" $apr_libs; then
+            "t/fuzz/fuzz_$h.c" preflight_policy.c preflight_list.c preflight_json.c \
+            preflight_html.c -o "$out/fuzz_$h" $apr_libs; then
         echo "fuzz: building fuzz_$h failed" >&2
         exit 1
     fi
@@ -93,6 +95,15 @@ cat > "$out/headers.dict" <<'EOF'
 "authorization"
 "Authorization"
 "x-debug"
+"<"
+">"
+"&"
+"\""
+"'"
+"text/html"
+"application/json"
+";q=0."
+"*/*"
 "GET"
 "HEAD"
 "POST"

@@ -40,7 +40,8 @@ mod_preflight example is running (pid $PID, config $ROOT/httpd.conf)
   allowed page origin   http://127.0.0.1:$PAGE/?api=$A
   refused page origin   http://127.0.0.1:$OTHER/?api=$A
 
-Open the two pages in a browser and press the buttons, or try:
+Open the two pages in a browser and press the buttons (each links to the
+server's explanation of its request, next to what the browser did), or try:
 
   # an allowed preflight: 204 with the Access-Control-* headers
   curl -i -X OPTIONS $A/items.cgi -H 'Origin: http://127.0.0.1:$PAGE' \\
@@ -58,8 +59,12 @@ Open the two pages in a browser and press the buttons, or try:
   curl -i -X OPTIONS $A/items.json
 
   # the explain handler: the policy for a URI, where each value was set,
-  # the decision, its reason and the exact headers, as JSON
+  # the decision, its reason, the exact headers and the browsers' console
+  # words, as JSON
   curl -s '$A/server-cors?uri=/items.cgi&origin=http://127.0.0.1:$OTHER&method=PUT'
+
+  # the same in a browser, as a page with a form (the policy inspector)
+  $A/server-cors?uri=/items.cgi&origin=http://127.0.0.1:$OTHER&method=PUT
 
   tail $ROOT/access_log $ROOT/error_log   # decisions and reasons
 

@@ -3,7 +3,7 @@
 # test); make check runs "unit suite". Stages:
 #   unit      unit tests of the pure parts (build/test_policy, ASan + UBSan)
 #   suite     the Apache::Test suite (tools/suite.sh)
-#   browser   headless Chromium (tools/browser.sh)
+#   browser   headless Chromium: t/browser/run.pl, t/browser/inspector.pl (tools/browser.sh)
 #   deb       the Debian package (tools/deb.sh check)
 #   fuzz      libFuzzer, FUZZ_SECONDS (60) per harness (tools/fuzz.sh)
 #   valgrind  the Apache::Test suite under valgrind memcheck (tools/valgrind.sh)
@@ -39,7 +39,7 @@ mkdir -p build
 # title STAGE: its heading.
 title() {
     case $1 in
-    unit) echo "unit tests of the pure parts (preflight_policy.c, preflight_list.c, preflight_json.c; ASan + UBSan)" ;;
+    unit) echo "unit tests of the pure parts (preflight_policy.c, preflight_list.c, preflight_json.c, preflight_html.c, preflight_console.c; ASan + UBSan)" ;;
     suite) echo "Apache::Test suite" ;;
     browser) echo "browser (headless Chromium)" ;;
     deb) echo "Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)" ;;

@@ -10,7 +10,9 @@
  * reports as a crash and saves the input. The same input also goes through
  * what the explain handler does with query values: form decoding (only
  * printable ASCII may come out) and JSON quoting (always a valid JSON
- * string that reads back as the input). And the input, read as a list of
+ * string that reads back as the input), and HTML escaping for the
+ * inspector page (no markup byte, reads back as the input). And the
+ * input, read as a list of
  * +/- edits, is merged onto each header list as a request would merge it
  * (an overlay): every verdict and the joined value must be those of the
  * list built by copying and applying the edits. Built and run by
@@ -29,6 +31,7 @@
 
 #include "preflight_policy.h"
 #include "preflight_json.h"
+#include "preflight_html.h"
 
 #define MAX_ITEMS PREFLIGHT_REQUEST_HEADERS_MAX
 #define MAX_NAME PREFLIGHT_HEADER_NAME_MAX
@@ -462,6 +465,58 @@ static void check_json(const char *s, size_t n)
     REQUIRE(in == n, "json: reads back %zu of %zu bytes", in, n);
 }
 
+/* The inspector's HTML: no byte that can open a tag, end a quoted
+ * attribute or start a reference except through the five references it
+ * writes; valid UTF-8 throughout; and it reads back as the input, with
+ * U+FFFD for control bytes (but tab and LF) and bytes that are not UTF-8.
+ * Whatever the Accept value, choosing HTML or JSON does not crash. */
+static void check_html(const char *s, size_t n)
+{
+    static const char *const refs[][2] = {
+        { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
+        { "&#39;", "'" },
+    };
+    const unsigned char *h = (const unsigned char *)preflight_html_escape(pool, s);
+    size_t hn = strlen((const char *)h), i = 0, in = 0, k;
+
+    (void)preflight_html_preferred(s);
+    while (i < hn) {
+        unsigned long cp, want;
+        size_t len;
+
+        REQUIRE(h[i] != '<' && h[i] != '>' && h[i] != '"' && h[i] != '\'',
+                "html: raw markup byte 0x%02x at %zu", h[i], i);
+        if (h[i] == '&') {
+            for (k = 0; k < 5 && strncmp((const char *)h + i, refs[k][0],
+                                         strlen(refs[k][0])); k++)
+                ;
+            REQUIRE(k < 5, "html: a & that starts no reference at %zu", i);
+            cp = (unsigned char)refs[k][1][0];
+            i += strlen(refs[k][0]);
+        }
+        else {
+            REQUIRE(h[i] >= 0x20 || h[i] == '\t' || h[i] == '\n',
+                    "html: control byte 0x%02x at %zu", h[i], i);
+            len = ref_utf8(h + i, hn - i, &cp);
+            REQUIRE(len > 0, "html: invalid UTF-8 at %zu", i);
+            REQUIRE(cp != 0x7f, "html: DEL at %zu", i);
+            i += len;
+        }
+        REQUIRE(in < n, "html: reads back longer than the input");
+        len = ref_utf8((const unsigned char *)s + in, n - in, &want);
+        if (!len) {
+            want = 0xfffd;
+            len = 1;
+        }
+        if (want < 0x20 ? want != '\t' && want != '\n' : want == 0x7f) {
+            want = 0xfffd;
+        }
+        REQUIRE(cp == want, "html: U+%04lx where the input has U+%04lx", cp, want);
+        in += len;
+    }
+    REQUIRE(in == n, "html: reads back %zu of %zu bytes", in, n);
+}
+
 /* The input as a +/- list of header names, as a section could write it;
  * NULL when a word is not one. */
 static preflight_list *edits_from(const char *s)
@@ -546,6 +601,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_tokens(s, n, data, size);
     check_form(s, n);
     check_json(s, n);
+    check_html(s, n);
     check_overlays(s);
 
     /* A header value ends at its first NUL: what follows must change

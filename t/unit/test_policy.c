@@ -533,6 +533,7 @@ int main(void)
     test_request_headers(p);
     test_lists(p);
     test_json_and_form(p);
+    test_html_and_console(p);
     apr_pool_destroy(p);
     apr_terminate();
     printf("%d passed, %d failed\n", passed, failed);

@@ -16,4 +16,8 @@ void check(int ok, const char *what, const char *detail);
 /** test_json.c: JSON quoting and form decoding (preflight_json.c). */
 void test_json_and_form(apr_pool_t *p);
 
+/** test_html.c: HTML escaping, Accept, console words and caps
+ *  (preflight_html.c, preflight_console.c). */
+void test_html_and_console(apr_pool_t *p);
+
 #endif /* PREFLIGHT_UNIT_H */
