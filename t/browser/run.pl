@@ -1,25 +1,27 @@
 #!/usr/bin/perl
-# A real browser as the judge (README "Behaviour in detail"): headless
-# Chromium or Firefox loads a page on origin A (and the same page on origin
-# D, which is not allowed) whose script calls the API on origin B with
-# fetch() and posts what it saw, as JSON, to a collector on its own origin
-# (t/browser/page/collect.cgi, which writes it to the temp dir). The outcomes
-# the script saw, and the requests the server saw, are checked against the
-# case tables below. Prints "ok"/"not ok" lines and a closing
+# A real browser as the judge (README "Behaviour in detail", "Browser
+# engines"): headless Chromium or Firefox loads a page on origin A (and the
+# same page on origin D, which is not allowed) whose script calls the API on
+# origin B with fetch() and posts what it saw, as JSON, to a collector on its
+# own origin (t/browser/page/collect.cgi, which writes it to the temp dir).
+# The outcomes the script saw, and the requests the server saw, are checked
+# against the case tables below. Prints "ok"/"not ok" lines and a closing
 # "N passed, N failed"; exits non-zero on any failure.
 #
 #   perl t/browser/run.pl                   Chromium (make test, through tools/browser.sh)
 #   perl t/browser/run.pl --engine=firefox  Firefox ESR (make field)
 #   KEEP=1 keeps the temp dir (logs, profiles, results).
 #
-# A case set is a page origin, an API base URL and a list of cases; the page
-# takes the API base and the set's name from its query string and reads the
-# cases from /cases/NAME.json, which this script writes. A set against
-# another server is a few lines: push onto @sets
+# A case set is a page origin (A allowed, D refused), an API base URL and a
+# list of cases; the page takes the API base and the set's name from its
+# query string and reads the cases from /cases/NAME.json, which this script
+# writes. A set against another server is a few lines: start that server
+# before the sets run, its policy allowing http://127.0.0.1:$port{A} and not
+# $port{D}, and push onto @sets
 #   { name => 'wp-allowed', page => 'A', api => 'http://127.0.0.1:PORT',
 #     cases => [ { name => ..., what => ..., path => ..., expect => {...} } ] }
-# ("saw" expectations read this script's own httpd's access log, so a set
-# against another server checks what script saw).
+# ("saw" reads this script's own httpd's access log, so a set against
+# another server checks what script saw).
 #
 # A case: name, what (the ok line), the request (path under the API base,
 # method, headers, body, credentials; tag: the log tag when several cases
@@ -137,11 +139,11 @@ my @allowed = (
     { name => 'proxy', what => 'proxied backend that sets its own Access-Control-Allow-Origin',
       path => '/proxy/data.json', expect => { gets => 200, body => qr/apple/ } },
 
-    # Preflight caching (README "PreflightMaxAge"). A fresh Firefox reused
-    # none of its first four preflight answers in every run here, whatever
-    # their max-age; from the fifth on it caches as Chromium does. The two
-    # cache-early pairs (four preflights, max-age 600) are shown, not
-    # asserted; the cases after them are.
+    # Preflight caching (README "PreflightMaxAge", "Browser engines"). A
+    # fresh Firefox reused none of its first four preflight answers in every
+    # run here, whatever their max-age; from the fifth on it caches as
+    # Chromium does. The two cache-early pairs (four preflights, max-age 600)
+    # come first and are shown, not asserted; the cases after them are.
     { name => 'cache-early-1', what => 'preflighted PUT with PreflightMaxAge 600',
       path => '/cache/echo.cgi', tag => 'cache-early-a', %$put, expect => { gets => 200, shows => 1 } },
     { name => 'cache-early-2', what => 'the same PUT again at once',
