@@ -56,14 +56,17 @@ my $engine = 'chromium';
 GetOptions('engine=s' => \$engine) or die "usage: $0 [--engine=chromium|firefox]\n";
 
 # What differs between the engines outside any one case: how each is started,
-# and what script reads when a fetch() is refused.
+# what script reads when a fetch() is refused, and what the browser's own
+# output says about a refused request (console, a pattern; undef: nothing).
 my %engines = (
     chromium => { label => 'Chromium', bin => $ENV{CHROMIUM} || '/usr/bin/chromium',
                   command => \&chromium_command,
-                  rejection => 'TypeError: Failed to fetch' },
+                  rejection => 'TypeError: Failed to fetch',
+                  console => 'has been blocked by CORS policy' },
     firefox  => { label => 'Firefox', bin => $ENV{FIREFOX} || '/usr/bin/firefox-esr',
                   command => \&firefox_command,
-                  rejection => 'TypeError: NetworkError when attempting to fetch resource.' },
+                  rejection => 'TypeError: NetworkError when attempting to fetch resource.',
+                  console => undef },
 );
 my $browser = $engines{$engine} or die "unknown engine '$engine': chromium or firefox\n";
 
@@ -511,7 +514,11 @@ sub check_case {
 # "# " lines for every expectation the engines do not share.
 sub differences {
     my @lines = ("# engines differ: a refused fetch() rejects with "
-        . join('; ', map { "$engines{$_}{label} \"$engines{$_}{rejection}\"" } sort keys %engines));
+        . join('; ', map { "$engines{$_}{label} \"$engines{$_}{rejection}\"" } sort keys %engines),
+        "# engines differ: a refused request in the browser's own output: "
+        . join('; ', map { "$engines{$_}{label} " . ($engines{$_}{console} ? "\"...$engines{$_}{console}...\""
+                                                    : 'nothing (headless, console not on stdout)') }
+               sort keys %engines));
     for my $set (@sets) {
         for my $case (@{ $set->{cases} }) {
             for my $key (sort keys %{ $case->{expect} }) {
@@ -545,6 +552,12 @@ my $began = time;
 for my $set (@sets) {
     my ($results, $console) = browse($set);
     check_case($_, $results->{ $_->{name} }, $console) for @{ $set->{cases} };
+    my $refused = grep { ($results->{ $_->{name} }{outcome} // '') eq 'rejected' } @{ $set->{cases} };
+    my $told = grep { $browser->{console} && /\Q$browser->{console}\E/ } @$console;
+    check($browser->{console} ? $told >= $refused : !grep({ /CORS|Cross-Origin/ } @$console),
+          "$set->{name}: the browser's output "
+          . ($browser->{console} ? "names each of the $refused refused requests" : 'has no CORS message'),
+          "console:\n" . join('', @$console));
 }
 my @pna = private_network_requests();
 check(!@pna, 'no request carried Access-Control-Request-Private-Network', join '', @pna);
