@@ -206,6 +206,7 @@ typedef struct {
     int foreign;        /**< an Access-Control-* value the module did not set */
     int own;            /**< the module's own values */
     unsigned vary;      /**< bit i: d->vary[i] is already a Vary token */
+    int has_vary;       /**< a Vary field is there */
 } table_scan;
 
 /* One pass, no allocation: this is what most responses cost. */
@@ -231,6 +232,7 @@ static void scan_table(const apr_table_t *t, const preflight_decision *d,
             }
         }
         else if (d->vary && (key[0] | 0x20) == 'v' && is_vary_key(key)) {
+            s->has_vary = 1;
             for (j = 0; d->vary[j]; j++) {
                 if (value_has_token(e[i].val, d->vary[j])) {
                     s->vary |= 1u << j;
@@ -264,14 +266,20 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
 }
 
 /* Merged, not set: the core folds Vary tokens case-insensitively, and
- * another module's tokens must stay. */
-static void add_vary(request_rec *r, const preflight_decision *d, unsigned present)
+ * another module's tokens must stay. Into the response's own Vary field
+ * when it has one: mod_cache keys its stored copies on the first Vary field
+ * of headers_out overlaid with err_headers_out, so an Origin in a second
+ * field would not count, and each origin's copy would evict the others'. */
+static void add_vary(request_rec *r, const preflight_decision *d,
+                     const table_scan *in_out, const table_scan *in_err)
 {
+    apr_table_t *t = in_out->has_vary ? r->headers_out : r->err_headers_out;
+    unsigned present = in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
     int i;
 
     for (i = 0; d->vary && d->vary[i]; i++) {
         if (!(present & (1u << i))) {
-            apr_table_mergen(r->err_headers_out, vary_name, d->vary[i]);
+            apr_table_mergen(t, vary_name, d->vary[i]);
         }
     }
 }
@@ -311,7 +319,7 @@ static int shows_allowed(const preflight_decision *d)
 static void write_headers(request_rec *r, preflight_decision *d, int scan)
 {
     apr_table_t *out = r->err_headers_out;
-    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
+    table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
     int allowed = shows_allowed(d);
     preflight_header h;
 
@@ -339,7 +347,7 @@ static void write_headers(request_rec *r, preflight_decision *d, int scan)
         }
     }
     d->written = 1;
-    add_vary(r, d, in_out.vary | in_err.vary);
+    add_vary(r, d, &in_out, &in_err);
 }
 
 /* The first write, in fixups or the preflight answer, only adds: the output
@@ -355,7 +363,7 @@ void preflight_write_headers(request_rec *r, preflight_decision *d)
  * the Vary tokens? Then nothing to do but Vary; else write them again. */
 static void enforce_headers(request_rec *r, preflight_decision *d)
 {
-    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
+    table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
 
     if (!d->written || d->expose_all) {
         write_headers(r, d, 1);
@@ -367,7 +375,7 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
         write_headers(r, d, 1);
         return;
     }
-    add_vary(r, d, in_out.vary | in_err.vary);
+    add_vary(r, d, &in_out, &in_err);
 }
 
 int preflight_fixups(request_rec *r)

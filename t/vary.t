@@ -11,10 +11,12 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(:DEFAULT :act);
+use PreflightTest qw(:DEFAULT :act raw_request);
 
 my $AE   = 'Accept-Encoding';
 my $VARY_CGI = '/act/basic/probe.cgi?vary=origin,%20Accept';
+# one URL a run: the cache outlives a run of this file
+my $CACHED_CGI = "/act/cached/probe.cgi?vary=Accept-Encoding&cache=600&run=$$-" . time;
 
 my @cases = (
     # mod_headers: Header set (2xx only) and Header always set
@@ -122,6 +124,23 @@ my @cases = (
       status => 304,
       tokens => { Vary => ['Origin'] } },
 
+    # a shared cache in front (mod_cache_disk, quick handler) of a proxied
+    # backend with its own Vary and Cache-Control: public; the cache keys its
+    # copies on the first Vary field it stores, so each origin keeps its own
+    # copy only when Origin is in the backend's field: the second request
+    # from each origin is a hit, with that origin's headers
+    (map {
+        my ($who, $cache) = @$_;
+        { name => "cache, backend Vary: Accept-Encoding, " . ($who ? 'allowed' : 'refused')
+                  . " origin, $cache",
+          bytes => raw_request(GET => $CACHED_CGI, [Origin => $who ? $APP : $EVIL]),
+          status => 200,
+          hdr => { 'X-Cache' => qr/^\Q$cache\E /,
+                   ($who ? ('Access-Control-Allow-Origin' => $APP) : ()) },
+          ($who ? () : (no_acx => 1)),
+          tokens => { Vary => [$AE, 'Origin'] } }
+     } [1, 'MISS'], [0, 'MISS'], [1, 'HIT'], [0, 'HIT']),
+
     # plain scope, no other Vary
     { name => '404, refused origin',
       req => [GET => '/act/basic/missing.txt', [Origin => $EVIL]],
@@ -157,5 +176,12 @@ my @cases = (
 );
 
 plan tests => case_tests(@cases);
+
+# The cache's root, writable by the user httpd's children run as; the first
+# request to /act/cached/ stores there.
+my $cache_root = Apache::Test::vars('t_logs') . '/cache';
+mkdir $cache_root;
+chown scalar(getpwnam(Apache::Test::vars('user'))), scalar(getgrnam(Apache::Test::vars('group'))),
+      $cache_root;
 
 run_cases(@cases);
