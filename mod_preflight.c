@@ -27,6 +27,7 @@
  *                 post_config      repeat config warnings to the log  _tenant.c
  *                                  work out +/- merges of the server's
  *                                  own sections                       _config.c
+ *                                  is mod_cache loaded?               _headers.c
  *   per request   merge            per-directory merge (httpd's own)  _config.c
  *                 check_access_ex  an in-scope preflight needs no     _decide.c
  *                                  credentials: skip authn
@@ -40,6 +41,8 @@
  *                 output filter    just before the headers go out,    _headers.c
  *                                  make the module's Access-Control-*
  *                                  headers the only ones, on errors too
+ *                                  (once more after mod_cache's
+ *                                  CACHE_OUT, on a hit it serves)
  *
  * The pure parts, with no httpd: preflight_policy.c (origins, lists,
  * request headers) and preflight_json.c (the explain handler's text).
@@ -64,6 +67,7 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     preflight_log_config_warnings(s);
     preflight_memoize_merges(pconf, s);
+    preflight_note_cache();
     return OK;
 }
 

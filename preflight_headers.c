@@ -35,9 +35,13 @@ const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE] = {
     "Access-Control-Expose-Headers"
 };
 
-/* Set once in register_hooks, before any request; read-only afterwards. It
- * spares every request a lookup of the filter by name. */
+/* Set once in register_hooks, before any request; read-only afterwards. They
+ * spare every request a lookup of the filter by name. */
 static ap_filter_rec_t *preflight_filter_handle;
+static ap_filter_rec_t *preflight_after_cache_handle;
+
+/* Set in post_config, before any request is served; read-only afterwards. */
+static int preflight_cache_loaded;
 
 static char ascii_lower(char c)
 {
@@ -395,6 +399,10 @@ static void add_filter(request_rec *r, int create)
     /* ReportOnly: decided (PREFLIGHT is set for the log), nothing applied */
     if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
         ap_add_output_filter_handle(preflight_filter_handle, d, r, r->connection);
+        if (preflight_cache_loaded) {
+            ap_add_output_filter_handle(preflight_after_cache_handle, d, r,
+                                        r->connection);
+        }
     }
 }
 
@@ -418,11 +426,39 @@ static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* With CacheQuickHandler Off, mod_cache serves a hit in the handler phase:
+ * after fixups wrote the module's headers, it recalls the stored headers
+ * into headers_out and removes every filter before its CACHE_OUT, the one
+ * above among them. Without this second check after CACHE_OUT, the stored
+ * Access-Control-* values would go out next to the module's (two
+ * Access-Control-Allow-Origin fields, which browsers refuse) and outlive a
+ * change of policy. "cache-hit" is mod_cache's variable for a hit. */
+static apr_status_t preflight_after_cache_filter(ap_filter_t *f,
+                                                 apr_bucket_brigade *bb)
+{
+    if (apr_table_get(f->r->subprocess_env, "cache-hit")) {
+        enforce_headers(f->r, f->ctx);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
 /* CONTENT_SET: before the header filter, and before CACHE_SAVE so a cached
- * copy keeps the module's headers. */
+ * copy keeps the module's headers. CONTENT_SET + 2: after mod_cache's
+ * CACHE_OUT (CONTENT_SET + 1), which keeps the filters behind it. */
 void preflight_register_filter(void)
 {
     preflight_filter_handle =
         ap_register_output_filter(PREFLIGHT_FILTER, preflight_out_filter, NULL,
                                   AP_FTYPE_CONTENT_SET);
+    preflight_after_cache_handle =
+        ap_register_output_filter(PREFLIGHT_FILTER "_AFTER_CACHE",
+                                  preflight_after_cache_filter, NULL,
+                                  AP_FTYPE_CONTENT_SET + 2);
+}
+
+/* Only a server with mod_cache pays for the second filter. */
+void preflight_note_cache(void)
+{
+    preflight_cache_loaded = ap_find_linked_module("mod_cache.c") != NULL;
 }
