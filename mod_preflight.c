@@ -29,6 +29,7 @@
  *                 post_config      repeat config warnings to the log  _tenant.c
  *                                  work out +/- merges of the server's
  *                                  own sections                       _config.c
+ *                                  is mod_cache loaded?               _headers.c
  *   per child     child_init       the cache of .htaccess lists       _htaccess.c
  *   per request   .htaccess        list lines: compiled once per      _htaccess.c
  *                                  process, then looked up
@@ -45,6 +46,8 @@
  *                 output filter    just before the headers go out,    _headers.c
  *                                  make the module's Access-Control-*
  *                                  headers the only ones, on errors too
+ *                                  (once more after mod_cache's
+ *                                  CACHE_OUT, on a hit it serves)
  *
  * The pure parts, with no httpd: preflight_policy.c (origins, lists,
  * request headers) and preflight_json.c (the explain handler's text).
@@ -70,6 +73,7 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     preflight_log_config_warnings(s);
     preflight_warn_star_headers(ptemp, s);
     preflight_memoize_merges(pconf, s);
+    preflight_note_cache();
     return OK;
 }
 

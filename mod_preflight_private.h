@@ -272,6 +272,7 @@ int preflight_answer_status(const preflight_decision *d);
 /* preflight_headers.c */
 void preflight_write_headers(request_rec *r, preflight_decision *d);
 void preflight_register_filter(void);
+void preflight_note_cache(void);
 int preflight_fixups(request_rec *r);
 void preflight_insert_filter(request_rec *r);
 void preflight_insert_error_filter(request_rec *r);

@@ -35,9 +35,13 @@ const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE] = {
     "Access-Control-Expose-Headers"
 };
 
-/* Set once in register_hooks, before any request; read-only afterwards. It
- * spares every request a lookup of the filter by name. */
+/* Set once in register_hooks, before any request; read-only afterwards. They
+ * spare every request a lookup of the filter by name. */
 static ap_filter_rec_t *preflight_filter_handle;
+static ap_filter_rec_t *preflight_after_cache_handle;
+
+/* Set in post_config, before any request is served; read-only afterwards. */
+static int preflight_cache_loaded;
 
 static char ascii_lower(char c)
 {
@@ -206,6 +210,7 @@ typedef struct {
     int foreign;        /**< an Access-Control-* value the module did not set */
     int own;            /**< the module's own values */
     unsigned vary;      /**< bit i: d->vary[i] is already a Vary token */
+    int has_vary;       /**< a Vary field is there */
 } table_scan;
 
 /* One pass, no allocation: this is what most responses cost. */
@@ -231,6 +236,7 @@ static void scan_table(const apr_table_t *t, const preflight_decision *d,
             }
         }
         else if (d->vary && (key[0] | 0x20) == 'v' && is_vary_key(key)) {
+            s->has_vary = 1;
             for (j = 0; d->vary[j]; j++) {
                 if (value_has_token(e[i].val, d->vary[j])) {
                     s->vary |= 1u << j;
@@ -264,14 +270,20 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
 }
 
 /* Merged, not set: the core folds Vary tokens case-insensitively, and
- * another module's tokens must stay. */
-static void add_vary(request_rec *r, const preflight_decision *d, unsigned present)
+ * another module's tokens must stay. Into the response's own Vary field
+ * when it has one: mod_cache keys its stored copies on the first Vary field
+ * of headers_out overlaid with err_headers_out, so an Origin in a second
+ * field would not count, and each origin's copy would evict the others'. */
+static void add_vary(request_rec *r, const preflight_decision *d,
+                     const table_scan *in_out, const table_scan *in_err)
 {
+    apr_table_t *t = in_out->has_vary ? r->headers_out : r->err_headers_out;
+    unsigned present = in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
     int i;
 
     for (i = 0; d->vary && d->vary[i]; i++) {
         if (!(present & (1u << i))) {
-            apr_table_mergen(r->err_headers_out, vary_name, d->vary[i]);
+            apr_table_mergen(t, vary_name, d->vary[i]);
         }
     }
 }
@@ -311,7 +323,7 @@ static int shows_allowed(const preflight_decision *d)
 static void write_headers(request_rec *r, preflight_decision *d, int scan)
 {
     apr_table_t *out = r->err_headers_out;
-    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
+    table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
     int allowed = shows_allowed(d);
     preflight_header h;
 
@@ -339,7 +351,7 @@ static void write_headers(request_rec *r, preflight_decision *d, int scan)
         }
     }
     d->written = 1;
-    add_vary(r, d, in_out.vary | in_err.vary);
+    add_vary(r, d, &in_out, &in_err);
 }
 
 /* The first write, in fixups or the preflight answer, only adds: the output
@@ -355,7 +367,7 @@ void preflight_write_headers(request_rec *r, preflight_decision *d)
  * the Vary tokens? Then nothing to do but Vary; else write them again. */
 static void enforce_headers(request_rec *r, preflight_decision *d)
 {
-    table_scan in_out = { 0, 0, 0 }, in_err = { 0, 0, 0 };
+    table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
 
     if (!d->written || d->expose_all) {
         write_headers(r, d, 1);
@@ -367,7 +379,7 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
         write_headers(r, d, 1);
         return;
     }
-    add_vary(r, d, in_out.vary | in_err.vary);
+    add_vary(r, d, &in_out, &in_err);
 }
 
 int preflight_fixups(request_rec *r)
@@ -387,6 +399,10 @@ static void add_filter(request_rec *r, int create)
     /* ReportOnly: decided (PREFLIGHT is set for the log), nothing applied */
     if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
         ap_add_output_filter_handle(preflight_filter_handle, d, r, r->connection);
+        if (preflight_cache_loaded) {
+            ap_add_output_filter_handle(preflight_after_cache_handle, d, r,
+                                        r->connection);
+        }
     }
 }
 
@@ -450,11 +466,39 @@ static apr_status_t preflight_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* With CacheQuickHandler Off, mod_cache serves a hit in the handler phase:
+ * after fixups wrote the module's headers, it recalls the stored headers
+ * into headers_out and removes every filter before its CACHE_OUT, the one
+ * above among them. Without this second check after CACHE_OUT, the stored
+ * Access-Control-* values would go out next to the module's (two
+ * Access-Control-Allow-Origin fields, which browsers refuse) and outlive a
+ * change of policy. "cache-hit" is mod_cache's variable for a hit. */
+static apr_status_t preflight_after_cache_filter(ap_filter_t *f,
+                                                 apr_bucket_brigade *bb)
+{
+    if (apr_table_get(f->r->subprocess_env, "cache-hit")) {
+        enforce_headers(f->r, f->ctx);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
 /* CONTENT_SET: before the header filter, and before CACHE_SAVE so a cached
- * copy keeps the module's headers. */
+ * copy keeps the module's headers. CONTENT_SET + 2: after mod_cache's
+ * CACHE_OUT (CONTENT_SET + 1), which keeps the filters behind it. */
 void preflight_register_filter(void)
 {
     preflight_filter_handle =
         ap_register_output_filter(PREFLIGHT_FILTER, preflight_out_filter, NULL,
                                   AP_FTYPE_CONTENT_SET);
+    preflight_after_cache_handle =
+        ap_register_output_filter(PREFLIGHT_FILTER "_AFTER_CACHE",
+                                  preflight_after_cache_filter, NULL,
+                                  AP_FTYPE_CONTENT_SET + 2);
+}
+
+/* Only a server with mod_cache pays for the second filter. */
+void preflight_note_cache(void)
+{
+    preflight_cache_loaded = ap_find_linked_module("mod_cache.c") != NULL;
 }

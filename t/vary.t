@@ -4,17 +4,22 @@
 # into whatever Vary the response already has (mod_headers, a CGI,
 # mod_deflate), each token once, so no shared cache hands one origin's answer
 # to another. With "PreflightAllowOrigin *" and credentials off nothing
-# depends on the origin, so there is no Vary: Origin.
+# depends on the origin, so there is no Vary: Origin. Behind mod_cache, each
+# origin keeps its own stored copy, and a hit carries its origin's headers
+# once, with CacheQuickHandler On or Off.
 use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use PreflightTest qw(:DEFAULT :act);
+use Apache::TestUtil;
+use PreflightTest qw(:DEFAULT :act raw_request raw_exchange parse_response fields_of);
 
 my $AE   = 'Accept-Encoding';
 my $VARY_CGI = '/act/basic/probe.cgi?vary=origin,%20Accept';
+# one URL a run: the cache outlives a run of this file
+my $CACHED_CGI = "/act/cached/probe.cgi?vary=Accept-Encoding&cache=600&run=$$-" . time;
 
 my @cases = (
     # mod_headers: Header set (2xx only) and Header always set
@@ -122,6 +127,23 @@ my @cases = (
       status => 304,
       tokens => { Vary => ['Origin'] } },
 
+    # a shared cache in front (mod_cache_disk, quick handler) of a proxied
+    # backend with its own Vary and Cache-Control: public; the cache keys its
+    # copies on the first Vary field it stores, so each origin keeps its own
+    # copy only when Origin is in the backend's field: the second request
+    # from each origin is a hit, with that origin's headers
+    (map {
+        my ($who, $cache) = @$_;
+        { name => "cache, backend Vary: Accept-Encoding, " . ($who ? 'allowed' : 'refused')
+                  . " origin, $cache",
+          bytes => raw_request(GET => $CACHED_CGI, [Origin => $who ? $APP : $EVIL]),
+          status => 200,
+          hdr => { 'X-Cache' => qr/^\Q$cache\E /,
+                   ($who ? ('Access-Control-Allow-Origin' => $APP) : ()) },
+          ($who ? () : (no_acx => 1)),
+          tokens => { Vary => [$AE, 'Origin'] } }
+     } [1, 'MISS'], [0, 'MISS'], [1, 'HIT'], [0, 'HIT']),
+
     # plain scope, no other Vary
     { name => '404, refused origin',
       req => [GET => '/act/basic/missing.txt', [Origin => $EVIL]],
@@ -156,6 +178,34 @@ my @cases = (
       has => { Vary => ['Origin'] } },
 );
 
-plan tests => case_tests(@cases);
+# CacheQuickHandler Off (the virtual host cache_filter): a hit is served in
+# the handler phase from headers the cache recalls after fixups; each
+# origin's hit carries its own headers once, as on a miss.
+my @filter_hits = ([$APP, 'MISS'], [$EVIL, 'MISS'], [$APP, 'HIT'], [$EVIL, 'HIT']);
+
+plan tests => case_tests(@cases) + 3 * @filter_hits;
+
+# The cache's root, writable by the user httpd's children run as; the first
+# request to /act/cached/ stores there.
+my $cache_root = Apache::Test::vars('t_logs') . '/cache';
+mkdir $cache_root;
+chown scalar(getpwnam(Apache::Test::vars('user'))), scalar(getgrnam(Apache::Test::vars('group'))),
+      $cache_root;
 
 run_cases(@cases);
+
+{
+    local $PreflightTest::port = Apache::Test::config()->{vhosts}{cache_filter}{port};
+    my $url = "/act/cached/probe.cgi?vary=Accept-Encoding&cache=600&filter=$$-" . time;
+    for (@filter_hits) {
+        my ($origin, $cache) = @$_;
+        my $name = "cache, CacheQuickHandler Off, " . ($origin eq $APP ? 'allowed' : 'refused')
+                 . " origin, $cache";
+        my $p = parse_response(raw_exchange(raw_request(GET => $url, [Origin => $origin])));
+        ok t_cmp(join(' | ', fields_of($p, 'X-Cache')), qr/^\Q$cache\E /, "$name: X-Cache");
+        ok t_cmp(join(' | ', fields_of($p, 'ACAO')), $origin eq $APP ? $APP : '',
+                 "$name: Access-Control-Allow-Origin once, or none");
+        ok t_cmp(join(' | ', fields_of($p, 'ACAC')), $origin eq $APP ? 'true' : '',
+                 "$name: Access-Control-Allow-Credentials once, or none");
+    }
+}

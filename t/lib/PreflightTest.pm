@@ -117,12 +117,18 @@ sub full_name { $H{ $_[0] } // $_[0] }
 
 # ---- raw exchanges
 
+# The port of the server that raw requests go to: the Apache::Test server's,
+# unless a script that starts its own server sets this (local
+# $PreflightTest::port = $port).
+our $port;
+sub server_port { local $_; $port // Apache::Test::vars('port') }
+
 # Bytes sent as they are to the test server, on a connection of their own;
 # returns everything it answered (the request should say Connection: close).
 sub raw_exchange {
     my $bytes = shift;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => Apache::Test::vars('port'),
+                                     PeerPort => server_port(),
                                      Timeout => 30) or die "connect: $!";
     binmode $sock;
     print $sock $bytes;
@@ -138,7 +144,7 @@ sub raw_exchange {
 sub raw_request {
     my ($method, $path, $headers, $body) = @_;
     local $_;               # Apache::Test::vars may read its config into $_
-    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:" . Apache::Test::vars('port') . "\r\n";
+    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:" . server_port() . "\r\n";
     my @h = @{ $headers || [] };
     while (my ($n, $v) = splice @h, 0, 2) {
         $req .= full_name($n) . ": $v\r\n";

@@ -5,6 +5,7 @@
 #   status=NNN  answer with this status
 #   own=1       send its own Access-Control-* headers, as many apps do
 #   vary=V      send "Vary: V"
+#   cache=N     send "Cache-Control: public, max-age=N"
 #   extra=1     send two custom headers (X-Custom-A, X-Custom-B)
 #   redirect=P  answer with a local "Location: P", which httpd follows
 #               internally
@@ -42,6 +43,7 @@ if ($q{own}) {
     print "Access-Control-Expose-Headers: X-Cgi-Own\r\n";
 }
 print "Vary: $q{vary}\r\n" if defined $q{vary};
+print "Cache-Control: public, max-age=$q{cache}\r\n" if ($q{cache} // '') =~ /^\d+$/;
 if ($q{extra}) {
     print "X-Custom-A: a\r\n";
     print "X-Custom-B: b\r\n";
