@@ -82,7 +82,10 @@ run_modphp() {
     sh tools/deps.sh wordpress libapache2-mod-php8.2 php8.2-cli php8.2-mysql mariadb-server && perl t/field/wordpress.pl modphp
 }
 run_webdav() { sh tools/deps.sh litmus && perl t/field/webdav.pl; }
-run_firefox() { sh tools/deps.sh firefox-esr && perl t/browser/run.pl --engine=firefox; }
+run_firefox() {
+    sh tools/deps.sh firefox-esr wordpress php8.2-fpm php8.2-mysql php8.2-cli mariadb-server \
+        && perl t/browser/run.pl --engine=firefox --wordpress
+}
 run_cache() { perl t/field/cache.pl; }
 
 total_passed=0

@@ -9,7 +9,9 @@
 # "N passed, N failed"; exits non-zero on any failure.
 #
 #   perl t/browser/run.pl                   Chromium (make test, through tools/browser.sh)
-#   perl t/browser/run.pl --engine=firefox  Firefox ESR (make field)
+#   perl t/browser/run.pl --engine=firefox --wordpress
+#                                           Firefox ESR (make field), and
+#                                           the WordPress REST API sets
 #   KEEP=1 keeps the temp dir (logs, profiles, results).
 #
 # A case set is a page origin (A allowed, D refused), an API base URL and a
@@ -52,8 +54,9 @@ use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
 use PreflightServer qw(free_port start_httpd stop_httpd);
 
-my $engine = 'chromium';
-GetOptions('engine=s' => \$engine) or die "usage: $0 [--engine=chromium|firefox]\n";
+my ($engine, $wordpress) = ('chromium', 0);
+GetOptions('engine=s' => \$engine, 'wordpress' => \$wordpress)
+    or die "usage: $0 [--engine=chromium|firefox] [--wordpress]\n";
 
 # What differs between the engines outside any one case: how each is started,
 # what script reads when a fetch() is refused, and what the browser's own
@@ -240,6 +243,42 @@ my @sets = (
     { name => 'allowed', page => 'A', api => $b, cases => \@allowed },
     { name => 'denied', page => 'D', api => $b, cases => \@denied },
 );
+
+# WordPress's REST API (README "In the field", WordPress): WordPress itself
+# reflects any Origin with credentials; under the site's policy only page
+# origin A reads it, with its exposed headers, and D reads nothing.
+my $wp;
+if ($wordpress) {
+    require WordPressSite;
+    $wp = WordPressSite->start(mode => 'fpm', policy => join("\n",
+        'PreflightEngine On',
+        "PreflightAllowOrigin http://127.0.0.1:$port{A}",
+        'PreflightAllowMethods GET POST',
+        'PreflightAllowHeaders Content-Type X-WP-Nonce',
+        'PreflightExposeHeaders X-WP-Total X-WP-TotalPages Link',
+        'PreflightAllowCredentials On', ''));
+    my $posts = '/wp-json/wp/v2/posts';
+    my $post = { method => 'POST', headers => { 'Content-Type' => 'application/json' },
+                 body => '{"title":"x"}', credentials => 'include' };
+    push @sets,
+        { name => 'wp-allowed', page => 'A', api => $wp->{url}, cases => [
+            { name => 'wp-posts', what => 'WordPress posts with credentials, from the allowed origin',
+              path => $posts, credentials => 'include',
+              expect => { gets => 200, body => qr/^\[/,
+                          headers => { 'x-wp-total' => '1', 'x-wp-totalpages' => '1' } } },
+            { name => 'wp-create', what => 'a preflighted POST without a login: the 401 is readable',
+              path => $posts, %$post, expect => { gets => 401, body => qr/rest_cannot_create/ } },
+            { name => 'wp-missing', what => 'a REST route that does not exist: the 404 is readable',
+              path => '/wp-json/nothing/here', credentials => 'include',
+              expect => { gets => 404 } },
+        ] },
+        { name => 'wp-denied', page => 'D', api => $wp->{url}, cases => [
+            { name => 'wp-posts-denied', what => 'WordPress posts with credentials, from a refused origin',
+              path => $posts, credentials => 'include', expect => { gets => 'rejected' } },
+            { name => 'wp-create-denied', what => 'a preflighted POST from a refused origin',
+              path => $posts, %$post, expect => { gets => 'rejected' } },
+        ] };
+}
 
 # ---- the server
 
@@ -564,6 +603,13 @@ check(!@pna, 'no request carried Access-Control-Request-Private-Network', join '
 
 stop_httpd($server);
 undef $server;
+if ($wp) {
+    my @php = grep { /^OPTIONS / } do { open my $fh, '<', $wp->{php_log}; <$fh> };
+    check(!@php, 'WordPress: no preflight reached PHP', join '', @php);
+    print "# WordPress $wp->{versions}{wordpress}, PHP $wp->{versions}{php}, $wp->{versions}{database}\n";
+    $wp->stop;
+    undef $wp;
+}
 print "# $engines{$_}{label} " . version($_) . "\n" for sort keys %engines;
 print "$_\n" for @shown;
 print "$_\n" for differences();
