@@ -380,6 +380,19 @@ static int split_section(apr_pool_t *p, const char *t, const char **name,
     return 1;
 }
 
+static int server_only(const char *name)
+{
+    static const char *const names[] = {
+        "Directory", "DirectoryMatch", "Location", "LocationMatch",
+        "VirtualHost", "Proxy", "ProxyMatch", NULL
+    };
+    int i;
+    for (i = 0; names[i]; i++)
+        if (!strcasecmp(name, names[i]))
+            return 1;
+    return 0;
+}
+
 static void parse_into(mig_reader *rd, mig_node *parent, const char *file,
                        const char *buf, apr_size_t len, int htaccess)
 {
@@ -423,6 +436,11 @@ static void parse_into(mig_reader *rd, mig_node *parent, const char *file,
                         "a section line that does not end in '>': %.60s", t));
                 return;
             }
+            if (htaccess && server_only(name)) {
+                problem(rd, file, first, apr_psprintf(p,
+                        "<%s> is not allowed in .htaccess", name));
+                return;
+            }
             n = new_node(p, file, first, cur);
             n->last = last;
             n->name = name;
@@ -453,10 +471,15 @@ static void parse_into(mig_reader *rd, mig_node *parent, const char *file,
             }
         }
     }
-    if (cur != parent) {
-        mig_node *open = cur;
-        problem(rd, file, open->line, apr_psprintf(p,
-                "<%s> was not closed before the end of the file", open->name));
+    /* httpd reads the conditional sections (<IfModule>, <IfDefine>, ...)
+     * to the end of the file when they are not closed, and refuses any
+     * other section left open. */
+    for (; cur != parent; cur = cur->parent) {
+        if (!strncasecmp(cur->name, "If", 2) && strcasecmp(cur->name, "If"))
+            continue;
+        problem(rd, file, cur->line, apr_psprintf(p,
+                "<%s> was not closed before the end of the file", cur->name));
+        break;
     }
 }
 

@@ -141,9 +141,11 @@ typedef struct {
 } mig_lookalike;
 
 /** Evaluates a regex as SetEnvIf, RewriteCond or an <If> =~ applies it to
- *  the Origin header (a search, not a whole match). */
+ *  the Origin header (a search, not a whole match). With group >= 0 the
+ *  header sends that group ($0, $1) rather than the Origin, so an origin
+ *  is admitted only when the group is all of it. */
 mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex,
-                                 int caseless);
+                                 int caseless, int group);
 
 /** Does the regex match this subject (PCRE2 search)? -1 when it does not
  *  compile. */

@@ -28,6 +28,7 @@
 typedef struct {
     const char *regex;
     int caseless;
+    int group;              /* -1, or the group the header sends ($N) */
     const mig_node *node;
 } gate_regex;
 
@@ -57,7 +58,10 @@ static int gate_empty(const gate *g)
 typedef struct {
     const char *var;
     gate *when;
-    int value_is_origin;            /* its value is the request's Origin */
+    int group;                      /* its value: -1 the request's Origin,
+                                       N the regex's group N ($N, %N) */
+    int late;                       /* set by mod_rewrite in a directory
+                                       context: after authentication */
     const mig_node *node;
     apr_array_header_t *lines;      /* mig_node *: the lines that set it */
 } setter;
@@ -145,6 +149,7 @@ static void expr_gate(apr_pool_t *p, const char *e, const mig_node *n, gate *g)
             r = apr_array_push(g->regexes);
             r->regex = apr_pstrmemdup(p, b, end - b);
             r->caseless = end[1] == 'i';
+            r->group = -1;
             r->node = n;
             s = end + 1;
             continue;
@@ -197,13 +202,13 @@ static void expr_gate(apr_pool_t *p, const char *e, const mig_node *n, gate *g)
 
 /* ---- setters */
 
-static void add_setter(finder *f, const char *var, gate *when, int is_origin,
+static void add_setter(finder *f, const char *var, gate *when, int group,
                        const mig_node *n, apr_array_header_t *lines)
 {
     setter *s = apr_array_push(f->setters);
     s->var = var;
     s->when = when;
-    s->value_is_origin = is_origin;
+    s->group = group;
     s->node = n;
     s->lines = lines;
 }
@@ -228,15 +233,18 @@ static void setenvif_setters(finder *f, const mig_node *n)
         gate_regex *r = apr_array_push(g->regexes);
         r->regex = re;
         r->caseless = caseless;
+        r->group = -1;
         r->node = n;
     }
     for (i = 2; i < n->argv->nelts; i++) {
         const char *a = arg(n, i), *eq = strchr(a, '=');
         const char *var = eq ? apr_pstrmemdup(f->p, a, eq - a) : a;
-        int origin = eq && (!strcmp(eq + 1, "$0") || origin_ref(eq + 1));
+        int group = -1;
         if (var[0] == '!')
             continue;
-        add_setter(f, var, g, origin, n, lines_of(f->p, n));
+        if (eq && eq[1] == '$' && apr_isdigit(eq[2]) && !eq[3])
+            group = eq[2] - '0';
+        add_setter(f, var, g, group, n, lines_of(f->p, n));
     }
 }
 
@@ -254,7 +262,7 @@ static void setenvifexpr_setters(finder *f, const mig_node *n)
         const char *var = eq ? apr_pstrmemdup(f->p, a, eq - a) : a;
         if (var[0] == '!')
             continue;
-        add_setter(f, var, g, eq && origin_ref(eq + 1), n, lines_of(f->p, n));
+        add_setter(f, var, g, -1, n, lines_of(f->p, n));
     }
 }
 
@@ -356,6 +364,7 @@ static rewrite *read_rewrite(apr_pool_t *p, const mig_node *rule,
             g = apr_array_push(rw->origin->regexes);
             g->regex = pat;
             g->caseless = fl && strcasestr(fl, "NC");
+            g->group = -1;
             g->node = c;
         }
     }
@@ -370,7 +379,7 @@ static rewrite *read_rewrite(apr_pool_t *p, const mig_node *rule,
     return rw;
 }
 
-static void rewrite_setters(finder *f, rewrite *rw)
+static void rewrite_setters(finder *f, rewrite *rw, int late)
 {
     int i;
     apr_array_header_t *lines = apr_array_copy(f->p, rw->conds);
@@ -385,8 +394,9 @@ static void rewrite_setters(finder *f, rewrite *rw)
         if (!colon || !rw->origin)
             continue;
         add_setter(f, apr_pstrmemdup(f->p, fl, colon - fl), rw->origin,
-                   origin_ref(colon + 1) || !strcmp(colon + 1, "%0")
-                   || !strcmp(colon + 1, "%1"), rw->rule, lines);
+                   colon[1] == '%' && apr_isdigit(colon[2]) && !colon[3] ? colon[2] - '0' : -1,
+                   rw->rule, lines);
+        APR_ARRAY_IDX(f->setters, f->setters->nelts - 1, setter).late = late;
     }
 }
 
@@ -583,7 +593,7 @@ static void apply_gate(apr_pool_t *p, mig_recipe *r, const gate *g,
     }
     for (i = 0; i < g->regexes->nelts; i++) {
         const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, i, gate_regex);
-        mig_regex_result *res = mig_regex_eval(p, gr->regex, gr->caseless);
+        mig_regex_result *res = mig_regex_eval(p, gr->regex, gr->caseless, gr->group);
         if (res->error) {
             mig_add_finding(p, r, MIG_INVALID_CONFIG, gr->node->file, gr->node->line, NULL,
                             "the regex %s does not compile (%s): httpd refuses it",
@@ -650,7 +660,10 @@ static const setter *find_setter(const finder *f, const char *var, int *count)
     return s;
 }
 
-static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into)
+/* The setters of var gate the header; with sends, the header also sends
+ * the variable's value, so their regex groups count. */
+static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
+                        int sends)
 {
     int i;
     for (i = 0; i < f->setters->nelts; i++) {
@@ -660,8 +673,17 @@ static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into)
             continue;
         for (j = 0; j < k->lines->nelts; j++)
             add_line(r, APR_ARRAY_IDX(k->lines, j, const mig_node *));
+        if (k->late)
+            mig_add_finding(f->p, r, MIG_NOT_ON_ERRORS, k->node->file, k->node->line, NULL,
+                            "%s is set by mod_rewrite in a directory context, which "
+                            "runs after authentication: 401 and 403 answers go out "
+                            "without the CORS headers that depend on it", var);
         into->any |= k->when->any;
-        apr_array_cat(into->regexes, k->when->regexes);
+        for (j = 0; j < k->when->regexes->nelts; j++) {
+            gate_regex *g = apr_array_push(into->regexes);
+            *g = APR_ARRAY_IDX(k->when->regexes, j, gate_regex);
+            g->group = sends ? k->group : -1;
+        }
         apr_array_cat(into->literals, k->when->literals);
         if (k->when->unknown && !into->unknown) {
             into->unknown = k->when->unknown;
@@ -682,8 +704,23 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
     r->origin_line = r->origin_line ? r->origin_line : n->line;
     if (!strncasecmp(v, "expr=", 5))
         reflect = origin_ref(v + 5);
-    else if (strcasestr(v, "%{Origin}i") || strcasestr(v, "%{HTTP_ORIGIN}e"))
+    else if (strstr(v, "}i")) {
+        /* mod_headers has no %{NAME}i: "%{Origin}i" is %i, httpd's idle
+         * percentage ("i=98"), which no browser accepts as an origin. */
+        mig_add_untranslated(p, r, n, "mod_headers has no %{NAME}i format");
+        mig_add_finding(p, r, MIG_NOT_TRANSLATED, n->file, n->line, NULL,
+                        "%s is no request header to mod_headers: it sends httpd's "
+                        "idle percentage (i=NN), so no origin is ever allowed here; "
+                        "the recipe meant to reflect the Origin (list the origins)", v);
+        return;
+    }
+    else if (strcasestr(v, "%{HTTP_ORIGIN}e")) {
         reflect = 1;
+        mig_add_finding(p, r, MIG_NOT_TRANSLATED, n->file, n->line, NULL,
+                        "%%{HTTP_ORIGIN}e is set only where a handler adds the CGI "
+                        "variables (CGI, PHP): static files and errors get an empty "
+                        "header; the proposal answers them all");
+    }
     else if (strstr(v, "%{") && strstr(v, "}e")) {
         const char *s = strstr(v, "%{") + 2, *e = strstr(s, "}e");
         int count;
@@ -699,7 +736,7 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
             return;
         }
         reflect = 1;
-        use_setters(f, r, var, g);
+        use_setters(f, r, var, g, 1);
     }
     if (!reflect) {
         const char *out;
@@ -737,7 +774,7 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
         if (!var || strcmp(var, h->env)) {
             int count;
             if (find_setter(f, h->env, &count))
-                use_setters(f, r, h->env, g);
+                use_setters(f, r, h->env, g, 0);
             else {
                 mig_add_untranslated(p, r, n, apr_psprintf(p,
                     "env=%s, which nothing here sets from the Origin", h->env));
@@ -975,7 +1012,15 @@ static void read_require_method(finder *f, mig_recipe *r, const mig_node *n)
     for (i = 1; i < n->argv->nelts; i++)
         if (!strcmp(arg(n, i), "OPTIONS"))
             opts = 1;
-    if (!opts)
+    if (!opts || mig_is(n->parent, "RequireAll") || mig_is(n->parent, "RequireNone"))
+        return;
+    /* Alone it restricts the methods; next to an authentication Require
+     * (the lines of a section, or a <RequireAny>, are alternatives) it
+     * lets OPTIONS through without credentials. */
+    for (i = 0; i < n->parent->kids->nelts; i++)
+        if (require_auth(APR_ARRAY_IDX(n->parent->kids, i, const mig_node *)))
+            opts = 2;
+    if (opts != 2)
         return;
     mig_add_finding(f->p, r, MIG_AUTH_BYPASS, n->file, n->line, NULL,
                     "Require method OPTIONS grants every OPTIONS request without "
@@ -1178,6 +1223,19 @@ static void read_scope(finder *f, mig_node *scope_node, int file_level)
     APR_ARRAY_PUSH(f->out, mig_recipe *) = r;
 }
 
+/* mod_rewrite runs in translate_name at the server and virtual host level,
+ * in fixups (after authentication) everywhere else. */
+static int per_directory(const finder *f, const mig_node *n)
+{
+    const mig_node *s;
+    if (f->htaccess)
+        return 1;
+    for (s = n->parent; s && s->parent; s = s->parent)
+        if (!transparent(s) && !mig_is(s, "VirtualHost"))
+            return 1;
+    return 0;
+}
+
 static void collect_setters(finder *f, const mig_node *n, apr_array_header_t *conds)
 {
     int i;
@@ -1195,7 +1253,7 @@ static void collect_setters(finder *f, const mig_node *n, apr_array_header_t *co
             APR_ARRAY_PUSH(conds, const mig_node *) = k;
         else if (mig_is(k, "RewriteRule")) {
             rewrite *rw = read_rewrite(f->p, k, conds);
-            rewrite_setters(f, rw);
+            rewrite_setters(f, rw, per_directory(f, k));
             conds = apr_array_make(f->p, 2, sizeof(const mig_node *));
         }
     }

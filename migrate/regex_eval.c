@@ -67,6 +67,8 @@ typedef struct {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    int group;      /* -1: any match admits; N: group N must be the whole
+                       subject (the header sends $N, not the Origin) */
 } compiled;
 
 static apr_status_t free_compiled(void *data)
@@ -94,6 +96,7 @@ static compiled *compile(apr_pool_t *p, const char *regex, int caseless,
         return NULL;
     }
     c = apr_pcalloc(p, sizeof(*c));
+    c->group = -1;
     c->code = code;
     c->md = pcre2_match_data_create_from_pattern(code, NULL);
     c->mc = pcre2_match_context_create(NULL);
@@ -106,7 +109,17 @@ static compiled *compile(apr_pool_t *p, const char *regex, int caseless,
 
 static int matches(const compiled *c, const char *s)
 {
-    return pcre2_match(c->code, (PCRE2_SPTR)s, strlen(s), 0, 0, c->md, c->mc) >= 0;
+    apr_size_t len = strlen(s);
+    int rc = pcre2_match(c->code, (PCRE2_SPTR)s, len, 0, 0, c->md, c->mc);
+    PCRE2_SIZE *ov;
+    if (rc < 0)
+        return 0;
+    if (c->group < 0)
+        return 1;
+    if (c->group >= rc)
+        return 0;
+    ov = pcre2_get_ovector_pointer(c->md);
+    return ov[2 * c->group] == 0 && ov[2 * c->group + 1] == len;
 }
 
 int mig_regex_matches(const char *regex, int caseless, const char *subject)
@@ -610,7 +623,8 @@ static void push_unique(apr_array_header_t *a, const char *s)
     APR_ARRAY_PUSH(a, const char *) = s;
 }
 
-mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless)
+mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless,
+                                 int group)
 {
     mig_regex_result *res = apr_pcalloc(p, sizeof(*res));
     compiled *c;
@@ -628,6 +642,7 @@ mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless)
     c = compile(p, regex, caseless, &res->error);
     if (!c)
         return res;
+    c->group = group;
     if (!is_literal(regex, strlen(regex))) {
         APR_ARRAY_PUSH(res->untranslated, const char *) = "control characters in the pattern";
         return res;

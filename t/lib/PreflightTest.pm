@@ -117,12 +117,17 @@ sub full_name { $H{ $_[0] } // $_[0] }
 
 # ---- raw exchanges
 
+# The port raw_request and raw_exchange talk to: Apache::Test's server, or
+# $PreflightTest::PORT for a script that runs its own (PreflightServer.pm).
+our $PORT;
+sub port { $PORT // Apache::Test::vars('port') }
+
 # Bytes sent as they are to the test server, on a connection of their own;
 # returns everything it answered (the request should say Connection: close).
 sub raw_exchange {
     my $bytes = shift;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => Apache::Test::vars('port'),
+                                     PeerPort => port(),
                                      Timeout => 30) or die "connect: $!";
     binmode $sock;
     print $sock $bytes;
@@ -138,7 +143,7 @@ sub raw_exchange {
 sub raw_request {
     my ($method, $path, $headers, $body) = @_;
     local $_;               # Apache::Test::vars may read its config into $_
-    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:" . Apache::Test::vars('port') . "\r\n";
+    my $req = "$method $path HTTP/1.1\r\nHost: 127.0.0.1:" . port() . "\r\n";
     my @h = @{ $headers || [] };
     while (my ($n, $v) = splice @h, 0, 2) {
         $req .= full_name($n) . ": $v\r\n";
