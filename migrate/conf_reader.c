@@ -316,6 +316,8 @@ static void do_include(mig_reader *rd, mig_node *parent, mig_node *n,
         return;
     }
     arg = APR_ARRAY_IDX(n->argv, 0, const char *);
+    if (rd->no_includes)
+        return;
     if (strstr(arg, "${")) {
         /* httpd would expand a Define or an environment variable this
          * tool cannot know; the files are not guessed. */

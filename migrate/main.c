@@ -296,7 +296,7 @@ static void json_recipe(out *o, const mig_recipe *r)
     int i;
     put(o, apr_psprintf(p, "{\"file\": %s, \"line\": %d, \"scope\": %s, \"scope_line\": %d, "
                         "\"proposal\": ", js(p, r->file), r->line, js(p, r->scope_text),
-                        r->scope ? r->scope->line : 0));
+                        r->proposal_wrapped ? r->scope->line : 0));
     json_strings(o, r->proposal);
     put(o, ", \"findings\": [");
     for (i = 0; i < r->findings->nelts; i++) {

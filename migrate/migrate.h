@@ -57,6 +57,8 @@ typedef struct {
     apr_array_header_t *stack;      /**< "dev:ino" of the includes open now */
     const char *fatal;              /**< unreadable input: the message */
     int files;                      /**< files read */
+    int no_includes;                /**< Include is recorded, not followed
+                                         (the fuzzer: no file system) */
 } mig_reader;
 
 /** Limits that keep a hostile tree from exhausting the tool. */

@@ -43,15 +43,34 @@ static void line(apr_pool_t *p, mig_recipe *r, const char *indent,
         apr_pstrcat(p, indent, name, value ? " " : "", value ? value : "", NULL);
 }
 
+/* A control byte (a bare CR, ESC) in a section's header would be copied
+ * into the proposal, and from there into a terminal or a configuration. */
+static int printable(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
 void mig_propose(apr_pool_t *p, mig_recipe *r)
 {
-    const char *in = r->scope ? "    " : "";
+    const char *in;
     int credentials = r->credentials;
+    const mig_node *scope = r->scope;
 
-    r->proposal_wrapped = r->scope != NULL;
-    if (r->scope)
-        APR_ARRAY_PUSH(r->proposal, const char *) = apr_pstrcat(p, "<", r->scope->name,
-            *r->scope->args ? " " : "", r->scope->args, ">", NULL);
+    if (scope && !(printable(scope->name) && printable(scope->args))) {
+        mig_add_untranslated(p, r, scope, "its section header holds control characters");
+        mig_add_finding(p, r, MIG_NOT_TRANSLATED, scope->file, scope->line, NULL,
+                        "the section header holds control characters: the proposal "
+                        "is given without it");
+        scope = NULL;
+    }
+    in = scope ? "    " : "";
+    r->proposal_wrapped = scope != NULL;
+    if (scope)
+        APR_ARRAY_PUSH(r->proposal, const char *) = apr_pstrcat(p, "<", scope->name,
+            *scope->args ? " " : "", scope->args, ">", NULL);
     line(p, r, in, "PreflightEngine", "ReportOnly");
 
     switch (r->origin_kind) {
@@ -82,7 +101,7 @@ void mig_propose(apr_pool_t *p, mig_recipe *r)
     if (r->max_age >= 0)
         line(p, r, in, "PreflightMaxAge",
              apr_itoa(p, r->max_age > 86400 ? 86400 : r->max_age));
-    if (r->scope)
+    if (scope)
         APR_ARRAY_PUSH(r->proposal, const char *) =
-            apr_pstrcat(p, "</", r->scope->name, ">", NULL);
+            apr_pstrcat(p, "</", scope->name, ">", NULL);
 }
