@@ -682,8 +682,20 @@ sub stock {
        "the stock /etc/apache2: nothing to migrate, exit 0", $out, $err);
 }
 
+# No leak and no invalid access over every recipe, the bad input's kind of
+# tree and the stock configuration.
+sub memcheck {
+    return print "# valgrind not installed: memcheck skipped\n" unless -x '/usr/bin/valgrind';
+    my @inputs = ("$FindBin::Bin/synthetic", grep { -d } "$FindBin::Bin/corpus", '/etc/apache2');
+    my $out = `valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 '$TOOL' --json @inputs 2>&1 >/dev/null`;
+    my $rc = $? >> 8;
+    ok($rc != 99 && $rc <= 2 && $out !~ /==\d+==/, "valgrind memcheck: preflight-migrate over every recipe "
+       . "and /etc/apache2, no leak, no invalid access (exit $rc)", $out);
+}
+
 bad_input() unless $only;
 stock() unless $only;
+memcheck() unless $only;
 
 print "# recipes: $count{recipes} ($count{corpus} corpus, $count{synthetic} synthetic)\n";
 print "# findings by id: " . (join(', ', map { "$_ $by_id{$_}" } sort keys %by_id) || 'none') . "\n";
