@@ -5,9 +5,13 @@
 #
 # Each recipe is a directory NNN-slug/ holding the recipe (.htaccess or
 # site.conf, its provenance in a "# Source:" line) and a file "expect":
-#   load htaccess|server       how the dynamic check loads it: as .htaccess
-#                              under AllowOverride All, or included at
-#                              server level inside a VirtualHost
+#   load htaccess|server [vhost|top]
+#                              how the dynamic check loads it: as .htaccess
+#                              under AllowOverride All, or included inside a
+#                              VirtualHost (vhost) or at the top level (top,
+#                              its own <VirtualHost> moved to the test's
+#                              port); without the third word, top when the
+#                              file has a <VirtualHost>
 #   finding ID FILE:LINE       one per expected finding
 #   admits ORIGIN              an origin the recipe admits that a careful
 #                              author would not
@@ -134,7 +138,7 @@ sub read_expect {
     for (split /\n/, slurp("$dir/expect") // '') {
         s/\s+$//;
         next if /^\s*(#|$)/;
-        if (/^load\s+(htaccess|server)$/) { $e{load} = $1 }
+        if (/^load\s+(htaccess|server)(?:\s+(vhost|top))?$/) { $e{load} = $1; $e{where} = $2 }
         elsif (/^finding\s+(\S+)\s+(\S+:\d+)$/) { push @{ $e{findings} }, "$1 $2" }
         elsif (/^admits\s+(\S+)$/) { push @{ $e{admits} }, $1 }
         elsif (/^untranslated\s+(\S+:\d+)$/) { push @{ $e{untranslated} }, $1 }
@@ -292,7 +296,8 @@ sub server_dir {
     }
     else {
         spew("$d/site.conf", localize($text, $docroot, $port));
-        $site = $text =~ /^\s*<VirtualHost/mi
+        my $top = $e->{where} ? $e->{where} eq 'top' : $text =~ /^\s*<VirtualHost/mi;
+        $site = $top
             ? "Include \"$d/site.conf\"\n"
             : "<VirtualHost *:$port>\n    DocumentRoot \"$docroot\"\n    Include \"$d/site.conf\"\n</VirtualHost>\n";
     }
