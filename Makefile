@@ -36,13 +36,27 @@ HEADERS = mod_preflight_private.h preflight_policy.h preflight_policy_private.h 
 
 .PHONY: all deps install deb run stop check test field unit fuzz soak valgrind bench clean print-sources
 
-all: $(MODULE)
+all: $(MODULE) $(MIGRATE)
 
 deps:
 	@sh tools/deps.sh
 
 $(MODULE): $(SOURCES) $(HEADERS)
 	$(APXS) -c $(CFLAGS_WARN) $(SOURCES) -lpsl
+
+# preflight-migrate: a command-line tool, plain C with APR pools, PCRE2 (the
+# regex library httpd matches with) and libpsl, linked with the module's
+# pure files (origins, lists, JSON quoting).
+MIGRATE = build/preflight-migrate
+MIGRATE_SOURCES = migrate/main.c migrate/conf_reader.c migrate/recipe.c \
+                  migrate/regex_eval.c migrate/findings.c migrate/propose.c
+MIGRATE_CFLAGS ?= -O2 -g
+$(MIGRATE): $(MIGRATE_SOURCES) migrate/migrate.h preflight_policy.c preflight_list.c \
+            preflight_json.c preflight_policy.h preflight_policy_private.h preflight_json.h
+	@mkdir -p build
+	$(CC) $(MIGRATE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Wno-unused-parameter \
+	    $(APR_CFLAGS) $(MIGRATE_SOURCES) preflight_policy.c preflight_list.c preflight_json.c \
+	    -o $@ $(LDFLAGS) $(APR_LIBS) -lpcre2-8 -lpsl
 
 # The module's own files, for the tools that must know them (valgrind.sh
 # attributes memcheck errors by them).
@@ -51,6 +65,9 @@ print-sources:
 
 install: all
 	$(APXS) -i -n preflight mod_preflight.la
+	install -d $(DESTDIR)/usr/bin $(DESTDIR)/usr/share/man/man1
+	install -m 755 $(MIGRATE) $(DESTDIR)/usr/bin/preflight-migrate
+	install -m 644 migrate/preflight-migrate.1 $(DESTDIR)/usr/share/man/man1/preflight-migrate.1
 
 deb: deps
 	@sh tools/deb.sh build

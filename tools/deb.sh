@@ -6,7 +6,8 @@
 #          build/deb/src; the .deb, its -dbgsym, .buildinfo and .changes
 #          land in build/deb/.
 #   check  (make test) builds when there is no package or what it is made
-#          of changed since, then checks the package's contents and that
+#          of changed since, then checks the package's contents (the module
+#          and preflight-migrate with its man page) and that
 #          Debian's a2enmod layout loads it: a2enmod, apache2ctl configtest
 #          and -M, a real server answering a preflight, a2dismod. Everything
 #          runs in a private copy of /etc/apache2 (APACHE_CONFDIR) with its
@@ -53,7 +54,7 @@ the_deb() {
 # last build's (contents, not times: a copied or re-synced file keeps an
 # older time).
 inputs() {
-    find Makefile ./*.c ./*.h conf/preflight.load conf/preflight.conf README.md debian \
+    find Makefile ./*.c ./*.h migrate conf/preflight.load conf/preflight.conf README.md debian \
         -type f 2>/dev/null | LC_ALL=C sort | xargs cksum
 }
 
@@ -181,6 +182,35 @@ contents_checks() {
         depends_on_libs "$libs"
     ok "the module is stripped: no symbol table, no debug sections (dh_strip)" stripped "$so"
     ok "postinst enables it, prerm disables it, through apache2-maintscript-helper" maintscripts
+    tool_checks
+}
+
+# preflight-migrate ships in the same package: it is only of use next to
+# the module, and needs no library the module does not already bring but
+# PCRE2, which apache2 itself depends on.
+tool_checks() {
+    tool=$T/root/usr/bin/preflight-migrate
+    ok "preflight-migrate is at /usr/bin/preflight-migrate, executable" test -x "$tool"
+    ok "its man page is at /usr/share/man/man1/preflight-migrate.1.gz" \
+        has_member usr/share/man/man1/preflight-migrate.1.gz
+    ok "preflight-migrate is stripped (dh_strip)" stripped "$tool"
+    multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+    tlibs=""
+    for lib in $(readelf -d "$tool" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        owner=$(dpkg-query -S "*/$multiarch/$lib" 2>/dev/null |
+                sed -n 's/^\([^:, ]*\)\(:[a-z0-9]*\)*: .*/\1/p' | head -1)
+        tlibs="$tlibs $lib=${owner:-?}"
+    done
+    ok "Depends names the package of every library preflight-migrate needs:$tlibs" \
+        depends_on_libs "$tlibs"
+    ok "the packaged preflight-migrate finds nothing to migrate in /etc/apache2 (exit 0)" \
+        nothing_to_migrate "$tool"
+}
+nothing_to_migrate() {
+    "$1" /etc/apache2 > "$T/migrate.txt" 2>&1
+    rc=$?
+    cat "$T/migrate.txt"
+    [ "$rc" = 0 ] && grep -q 'nothing to migrate' "$T/migrate.txt"
 }
 
 # The a2enmod layout in a private copy of /etc/apache2. Runs inside a mount

@@ -6,14 +6,16 @@
 #   t/fuzz/fuzz_headers.c  Access-Control-Request-Headers, methods, tokens,
 #                          explain query decoding, JSON quoting, HTML
 #                          escaping and Accept
+#   t/fuzz/fuzz_migrate.c  preflight-migrate's configuration reader and its
+#                          evaluation of Origin regexes (PCRE2)
 #
 #   tools/fuzz.sh [SECONDS]     run each harness for SECONDS (default 30)
 #
-# Both harnesses run at the same time, so the wall time is about SECONDS
+# The harnesses run at the same time, so the wall time is about SECONDS
 # plus the build. They start from a scratch copy of t/fuzz/corpus/ in
 # build/fuzz/corpus/, so the repository's seeds are never written to.
-# libFuzzer's own output goes to build/fuzz/{origin,headers}.log.
-# Exit status: 0 when both ran without a crash, a sanitizer report, a leak,
+# libFuzzer's own output goes to build/fuzz/{origin,headers,migrate}.log.
+# Exit status: 0 when all ran without a crash, a sanitizer report, a leak,
 # a hang or a violated property; 1 otherwise, with the failing input saved
 # under build/fuzz/artifacts/ and the command that replays it; 2 on bad usage.
 # The last line counts the harnesses: "N passed, M failed", one passed for
@@ -32,31 +34,34 @@ esac
 # clang and its runtime must be the same release: libFuzzer and the
 # sanitizers live in libclang-rt-14-dev. llvm-14 brings llvm-symbolizer,
 # without which reports show addresses instead of file:line.
-sh tools/deps.sh clang-14 libclang-rt-14-dev llvm-14 libapr1-dev
+sh tools/deps.sh clang-14 libclang-rt-14-dev llvm-14 libapr1-dev libpcre2-dev libpsl-dev
 
 CC=clang-14
 out=build/fuzz
 work=$out/corpus
-mkdir -p "$out" "$out/artifacts/origin" "$out/artifacts/headers"
+mkdir -p "$out" "$out/artifacts/origin" "$out/artifacts/headers" "$out/artifacts/migrate"
 
 start=$(date +%s)
 apr_cflags=$(apr-1-config --cppflags --cflags --includes)
 apr_libs=$(apr-1-config --link-ld --libs)
-for h in origin headers; do
+for h in origin headers migrate; do
+    extra=""
+    [ "$h" = migrate ] && extra="migrate/conf_reader.c migrate/recipe.c migrate/regex_eval.c migrate/findings.c migrate/propose.c -lpcre2-8 -lpsl"
     # shellcheck disable=SC2086
     if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-            -Wall -Wextra $apr_cflags -I. \
+            -Wall -Wextra -Wno-unused-parameter $apr_cflags -I. \
             "t/fuzz/fuzz_$h.c" preflight_policy.c preflight_list.c preflight_json.c \
-            preflight_html.c -o "$out/fuzz_$h" $apr_libs; then
+            preflight_html.c $extra -o "$out/fuzz_$h" $apr_libs; then
         echo "fuzz: building fuzz_$h failed" >&2
         exit 1
     fi
 done
 
 rm -rf "$work"
-mkdir -p "$work/origin" "$work/headers"
+mkdir -p "$work/origin" "$work/headers" "$work/migrate"
 cp t/fuzz/corpus/origin/* "$work/origin/"
 cp t/fuzz/corpus/headers/* "$work/headers/"
+cp t/fuzz/corpus/migrate/* "$work/migrate/"
 
 # Dictionaries: the fixed words the policies compare against, so that the
 # fuzzer reaches the interesting comparisons in seconds rather than hours.
@@ -115,6 +120,39 @@ cat > "$out/headers.dict" <<'EOF'
 "\x00"
 "\x0d\x0a"
 EOF
+cat > "$out/migrate.dict" <<'EOF'
+"\x0a"
+"<Directory /x>"
+"</Directory>"
+"<Location \"/api/\">"
+"</Location>"
+"<IfModule mod_headers.c>"
+"</IfModule>"
+"<If \"%{HTTP:Origin} =~ m#^https://a\\.b$#\">"
+"</If>"
+"<LimitExcept OPTIONS>"
+"</LimitExcept>"
+"Header always set Access-Control-Allow-Origin "
+"Header set Access-Control-Allow-Credentials true"
+"Header always merge Vary Origin"
+"\"expr=%{req:Origin}\""
+" env=CORS"
+"SetEnvIf Origin "
+"SetEnvIfExpr "
+"RewriteCond %{REQUEST_METHOD} OPTIONS"
+"RewriteRule ^ - [R=204,L]"
+"[E=CORS:%{HTTP:Origin}]"
+"Require valid-user"
+"Require method OPTIONS"
+"Include "
+"^https://"
+"\\.example\\.com$"
+"([a-z0-9-]+\\.)?"
+"(app|admin)"
+"(:[0-9]+)?"
+".*"
+"null"
+EOF
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:symbolize=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
@@ -131,27 +169,32 @@ fuzz() {
         "$work/$name" > "$out/$name.log" 2>&1 &
 }
 
-echo "fuzz: running fuzz_origin and fuzz_headers for $secs s each (logs in $out/)"
+echo "fuzz: running fuzz_origin, fuzz_headers and fuzz_migrate for $secs s each (logs in $out/)"
 fuzz origin 4096
 pid_origin=$!
 fuzz headers 65536
 pid_headers=$!
-# Interrupted: stop our two fuzzers rather than leave them running.
-trap 'kill $pid_origin $pid_headers 2>/dev/null; exit 1' INT TERM HUP
+fuzz migrate 16384
+pid_migrate=$!
+# Interrupted: stop our fuzzers rather than leave them running.
+trap 'kill $pid_origin $pid_headers $pid_migrate 2>/dev/null; exit 1' INT TERM HUP
 rc_origin=0
 wait $pid_origin || rc_origin=$?
 rc_headers=0
 wait $pid_headers || rc_headers=$?
+rc_migrate=0
+wait $pid_migrate || rc_migrate=$?
 trap - INT TERM HUP
 
 passed=0
 failed=0
 peak=0
 summary=""
-for name in origin headers; do
+for name in origin headers migrate; do
     log=$out/$name.log
     case $name in
     origin) rc=$rc_origin ;;
+    migrate) rc=$rc_migrate ;;
     *) rc=$rc_headers ;;
     esac
     done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)
@@ -186,7 +229,7 @@ for name in origin headers; do
 done
 
 if [ "$failed" -gt 0 ]; then
-    echo "fuzz: $failed of 2 harnesses failed (inputs in $out/artifacts/)" >&2
+    echo "fuzz: $failed of 3 harnesses failed (inputs in $out/artifacts/)" >&2
     echo "$passed passed, $failed failed"
     exit 1
 fi

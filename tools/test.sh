@@ -8,6 +8,8 @@
 #   fuzz      libFuzzer, FUZZ_SECONDS (60) per harness (tools/fuzz.sh)
 #   valgrind  the Apache::Test suite under valgrind memcheck (tools/valgrind.sh)
 #   load      load and graceful restart, LOAD_SECONDS (20) (tools/load.sh)
+#   migrate   preflight-migrate on the recipe corpus, each proposal checked
+#             against its recipe in two private httpds (t/migrate/run.pl)
 # and the field stacks (make field; "field" names them all), each installing
 # the Debian packages it needs and starting the real programs privately:
 #   wordpress WordPress on PHP-FPM and MariaDB, event MPM (t/field/wordpress.pl)
@@ -22,7 +24,7 @@
 # is the sum over the stages, "P passed, F failed", and the exit status is
 # non-zero when any stage failed.
 cd "$(dirname "$0")/.." || exit 1
-ALL="unit suite browser deb fuzz valgrind load"
+ALL="unit suite browser deb fuzz valgrind load migrate"
 FIELD="wordpress modphp webdav firefox cache"
 STAGES=""
 for s in ${*:-$ALL}; do
@@ -46,6 +48,7 @@ title() {
     fuzz) echo "fuzzing (libFuzzer, ASan + UBSan, $FUZZ_SECONDS s per harness)" ;;
     valgrind) echo "the Apache::Test suite again, against httpd -X under valgrind memcheck" ;;
     load) echo "load and graceful restart (wrk, event MPM, $LOAD_SECONDS s)" ;;
+    migrate) echo "preflight-migrate: recipes read, proposals checked against them in two private httpds" ;;
     wordpress) echo "field: WordPress on PHP-FPM and MariaDB, event MPM" ;;
     modphp) echo "field: WordPress on prefork + mod_php, the policy in .htaccess" ;;
     webdav) echo "field: WebDAV (mod_dav) checked by litmus, with and without Basic authentication" ;;
@@ -64,6 +67,7 @@ shown() {
     fuzz) echo '^fuzz' ;;
     valgrind) echo '^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind:)' ;;
     load) echo '^(load|graceful|self-test):' ;;
+    migrate) echo '^(not ok|# )' ;;
     *) echo '^(not ok|# |[a-z]+:)' ;;
     esac
 }
@@ -75,6 +79,7 @@ run_deb() { sh tools/deb.sh check; }
 run_fuzz() { sh tools/fuzz.sh "$FUZZ_SECONDS"; }
 run_valgrind() { sh tools/valgrind.sh; }
 run_load() { sh tools/load.sh "$LOAD_SECONDS"; }
+run_migrate() { perl t/migrate/run.pl; }
 run_wordpress() {
     sh tools/deps.sh wordpress php8.2-fpm php8.2-cli php8.2-mysql mariadb-server && perl t/field/wordpress.pl fpm
 }
