@@ -27,6 +27,7 @@ HTTPD   ?= /usr/sbin/apache2
 CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-field-initializers
 
 MODULE  = .libs/mod_preflight.so
+MIGRATE = build/preflight-migrate
 SOURCES = mod_preflight.c preflight_config.c preflight_tenant.c preflight_htaccess.c \
           preflight_decide.c \
           preflight_headers.c preflight_explain.c preflight_policy.c preflight_list.c \
@@ -47,7 +48,6 @@ $(MODULE): $(SOURCES) $(HEADERS)
 # preflight-migrate: a command-line tool, plain C with APR pools, PCRE2 (the
 # regex library httpd matches with) and libpsl, linked with the module's
 # pure files (origins, lists, JSON quoting).
-MIGRATE = build/preflight-migrate
 MIGRATE_SOURCES = migrate/main.c migrate/conf_reader.c migrate/recipe.c \
                   migrate/regex_eval.c migrate/findings.c migrate/propose.c
 MIGRATE_CFLAGS ?= -O2 -g
