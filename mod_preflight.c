@@ -24,11 +24,11 @@
  *   startup       pre_config       load the public suffix list        _config.c
  *                 directives       check and compile each line        _config.c
  *                                  (PreflightTenantLimit: _tenant.c)
- *                 test_config,     warn where PreflightAllowHeaders *  _config.c
+ *                 test_config,     warn where PreflightAllowHeaders *  _sections.c
  *                 post_config      leaves out Authorization
  *                 post_config      repeat config warnings to the log  _tenant.c
  *                                  work out +/- merges of the server's
- *                                  own sections                       _config.c
+ *                                  own sections                       _sections.c
  *                                  is mod_cache loaded?               _headers.c
  *   per child     child_init       the cache of .htaccess lists       _htaccess.c
  *   per request   .htaccess        list lines: compiled once per      _htaccess.c

@@ -242,6 +242,9 @@ const char *preflight_tenant_refusal(cmd_parms *cmd, preflight_tenant_item what,
 void preflight_config_warning(cmd_parms *cmd, const char *msg);
 void preflight_log_config_warnings(server_rec *s);
 /** The list a list directive sets, or NULL for another directive. */
+/** Where a section keeps the list of a list directive (NULL for others). */
+preflight_list **preflight_list_slot(preflight_dir_conf *conf,
+                                     preflight_directive which);
 const preflight_list *preflight_list_of(const preflight_dir_conf *conf,
                                         preflight_directive which);
 
