@@ -29,7 +29,7 @@ CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-f
 MODULE  = .libs/mod_preflight.so
 SOURCES = mod_preflight.c preflight_config.c preflight_tenant.c preflight_decide.c \
           preflight_headers.c preflight_explain.c preflight_policy.c preflight_list.c \
-          preflight_json.c
+          preflight_json.c preflight_counters.c
 HEADERS = mod_preflight_private.h preflight_policy.h preflight_policy_private.h \
           preflight_json.h
 

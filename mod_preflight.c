@@ -27,6 +27,9 @@
  *                 post_config      repeat config warnings to the log  _tenant.c
  *                                  work out +/- merges of the server's
  *                                  own sections                       _config.c
+ *                                  the counters' shared memory, each
+ *                                  server's slot                      _counters.c
+ *   each child    child_init       the child's own audit state        _counters.c
  *   per request   merge            per-directory merge (httpd's own)  _config.c
  *                 check_access_ex  an in-scope preflight needs no     _decide.c
  *                                  credentials: skip authn
@@ -39,7 +42,9 @@
  *                 insert_error_filter
  *                 output filter    just before the headers go out,    _headers.c
  *                                  make the module's Access-Control-*
- *                                  headers the only ones, on errors too
+ *                                  headers the only ones, on errors too;
+ *                                  PREFLIGHT_BACKEND when others were
+ *   mod_status    status_hook      the counters in /server-status     _counters.c
  *
  * The pure parts, with no httpd: preflight_policy.c (origins, lists,
  * request headers) and preflight_json.c (the explain handler's text).
@@ -64,7 +69,12 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     preflight_log_config_warnings(s);
     preflight_memoize_merges(pconf, s);
-    return OK;
+    return preflight_counters_post_config(pconf, ptemp, s);
+}
+
+static void preflight_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    preflight_counters_child_init(pchild, s);
 }
 
 /* In request order. */
@@ -74,6 +84,7 @@ static void preflight_register_hooks(apr_pool_t *p)
 
     ap_hook_pre_config(preflight_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(preflight_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(preflight_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* Registered through check_access_ex so that sub-requests with the same
      * configuration still skip access checks (AP_AUTH_INTERNAL_PER_CONF). */
     ap_hook_check_access_ex(preflight_skip_authn, after_authz, NULL,
@@ -90,6 +101,7 @@ static void preflight_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(preflight_insert_error_filter, NULL, NULL,
                                 APR_HOOK_REALLY_LAST);
     preflight_register_filter();
+    preflight_register_status_hook();
 }
 
 AP_DECLARE_MODULE(preflight) = {

@@ -22,6 +22,16 @@
 
 APLOG_USE_MODULE(preflight);
 
+/* %{PREFLIGHT}e, byte for byte as README "Reading decisions" lists them. */
+const char * const preflight_verdict_names[] = {
+    [PF_VERDICT_PREFLIGHT_ALLOWED]       = "preflight-allowed",
+    [PF_VERDICT_PREFLIGHT_DENIED_ORIGIN] = "preflight-denied-origin",
+    [PF_VERDICT_PREFLIGHT_DENIED_METHOD] = "preflight-denied-method",
+    [PF_VERDICT_PREFLIGHT_DENIED_HEADER] = "preflight-denied-header",
+    [PF_VERDICT_CORS_ALLOWED]            = "cors-allowed",
+    [PF_VERDICT_CORS_DENIED_ORIGIN]      = "cors-denied-origin",
+};
+
 /* What an answer can depend on, as Vary tokens. */
 static const char * const vary_origin[] = { "Origin", NULL };
 static const char * const vary_origin_method[] = {
@@ -78,13 +88,27 @@ static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
     return preflight_origin_allowed(conf->origins, origin);
 }
 
-/* Records a denial: the PREFLIGHT variable, and the reason at info. The
- * message is only formatted when it will be logged or explained. */
-static void deny(request_rec *r, preflight_decision *d, const char *verdict,
-                 const char *fmt, ...)
+/* The PREFLIGHT variable, and the count of the virtual host; the explain
+ * handler's decisions are not requests, and are not counted. */
+static void set_verdict(request_rec *r, preflight_decision *d,
+                        preflight_verdict verdict)
+{
+    d->verdict = verdict;
+    apr_table_setn(r->subprocess_env, "PREFLIGHT",
+                   preflight_verdict_names[verdict]);
+    if (!d->for_explain) {
+        preflight_count_verdict(r->server, verdict,
+                                d->conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY);
+    }
+}
+
+/* Records a denial: its verdict, and the reason at info. The message is
+ * only formatted when it will be logged or explained. */
+static void deny(request_rec *r, preflight_decision *d,
+                 preflight_verdict verdict, const char *fmt, ...)
 {
     d->allowed = 0;
-    apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
+    set_verdict(r, d, verdict);
     if (d->for_explain || APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         va_list ap;
 
@@ -128,12 +152,12 @@ static void decide_actual(request_rec *r, preflight_decision *d,
     const preflight_dir_conf *conf = d->conf;
 
     if (!origin_allowed(r, conf, origin)) {
-        deny(r, d, "cors-denied-origin",
+        deny(r, d, PF_VERDICT_CORS_DENIED_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return;
     }
     allow_origin(d, origin);
-    apr_table_setn(r->subprocess_env, "PREFLIGHT", "cors-allowed");
+    set_verdict(r, d, PF_VERDICT_CORS_ALLOWED);
     if (conf->expose) {
         d->expose_all = conf->expose->any && conf->credentials == PREFLIGHT_FLAG_ON;
         if (!d->expose_all) {
@@ -169,12 +193,12 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     apr_size_t bad_len;
 
     if (!origin_allowed(r, d->conf, origin)) {
-        deny(r, d, "preflight-denied-origin",
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return 0;
     }
     if (!preflight_method_allowed(d->conf->methods, method)) {
-        deny(r, d, "preflight-denied-method",
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD,
              "method '%.64s' is not in PreflightAllowMethods (methods compare "
              "case-sensitively)", method);
         return 0;
@@ -187,13 +211,13 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     case PREFLIGHT_HEADERS_OK:
         return 1;
     case PREFLIGHT_HEADERS_DENIED:
-        deny(r, d, "preflight-denied-header",
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_HEADER,
              "header '%.*s' is not in PreflightAllowHeaders%s",
              (int)bad_len, bad, bad_len == 13 && !strncasecmp(bad,
              "authorization", 13) ? " (* never covers Authorization)" : "");
         return 0;
     default:
-        deny(r, d, "preflight-denied-header", "%s",
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_HEADER, "%s",
              "Access-Control-Request-Headers is not a list of at most "
              "256 header names");
         return 0;
@@ -256,7 +280,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
         return;
     }
     allow_origin(d, origin);
-    apr_table_setn(r->subprocess_env, "PREFLIGHT", "preflight-allowed");
+    set_verdict(r, d, PF_VERDICT_PREFLIGHT_ALLOWED);
     echo_method = answer_methods(r, d, method);
     if (count > 0) {
         echo_headers = echoes_wildcard(conf, conf->headers);
@@ -284,6 +308,7 @@ preflight_decision *preflight_decide(request_rec *r,
 
     d->conf = conf;
     d->for_explain = for_explain;
+    d->verdict = PF_VERDICTS;
     if (!origin) {
         d->kind = PF_REQUEST_NO_ORIGIN;
         if (any_origin_literal(conf)) {

@@ -523,6 +523,7 @@ int preflight_explain(request_rec *r)
     else {
         conf = preflight_dir_config(rr->per_dir_config);
         explain_lookup(&j, rr, conf);
+        json_add(&j, preflight_counters_json(r->pool, rr->server));
         explain_policy(&j, conf, preflight_server_config(rr->server));
         if (preflight_in_scope(conf)) {
             describe_request(rr, &q);
