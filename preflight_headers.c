@@ -322,6 +322,23 @@ static int is_name(const char *key, preflight_header h)
            || !strcasecmp(key, preflight_header_names[h]);
 }
 
+/* A CGI's headers are merged into err_headers_out, where the module's own
+ * value already is: "ours, theirs". Theirs is what the audit names. */
+static const char *their_part(const preflight_decision *d, preflight_header h,
+                              const char *v)
+{
+    const char *ours = d->value[h];
+    apr_size_t len = ours ? strlen(ours) : 0;
+
+    if (len && !strncmp(v, ours, len) && v[len] == ',') {
+        v += len + 1;
+        while (*v == ' ') {
+            v++;
+        }
+    }
+    return v;
+}
+
 /* Known by address, as in scan_table; unlike its pass over headers_out,
  * the module's own values moved there by an error response are not
  * counted. */
@@ -338,10 +355,10 @@ static void read_backend_values(const apr_table_t *t,
         }
         b->count++;
         if (is_name(e[i].key, PF_HDR_ALLOW_ORIGIN)) {
-            b->origin = e[i].val;
+            b->origin = their_part(d, PF_HDR_ALLOW_ORIGIN, e[i].val);
         }
         else if (is_name(e[i].key, PF_HDR_ALLOW_CREDENTIALS)) {
-            b->credentials = e[i].val;
+            b->credentials = their_part(d, PF_HDR_ALLOW_CREDENTIALS, e[i].val);
         }
     }
 }
