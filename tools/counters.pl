@@ -364,6 +364,19 @@ sub from_access_log {
     return (\%v, \%pids);
 }
 
+sub lines {
+    open my $fh, '<', shift or return 0;
+    my $n = 0;
+    $n++ while <$fh>;
+    return $n;
+}
+
+sub batch_size {
+    my $n = 0;
+    for my $i (0 .. $#CLASSES) { $n += how_many($i, $_) for 0 .. $#HOSTS }
+    return $n;
+}
+
 sub children_served {
     my $dir = shift;
     my %pids;
@@ -435,14 +448,21 @@ sub batch_checks {
 
 sub measure {
     my ($mpm, $dir, $port, $conf, $h) = @_;
-    my $secs = batch_checks($mpm, 'first run', $port, $dir, 1);
+    batch_checks($mpm, 'first run', $port, $dir, 1);
     my $kids = children_served($dir);
     check($kids >= 2, "$mpm: several children served ($kids)");
 
-    # The restart comes in the middle of the second run: the old
-    # generation finishes its requests while the new one starts.
+    # The restart comes in the middle of the second run, once a third of it
+    # is answered: the old generation finishes its requests while the new
+    # one starts.
+    my $from = lines("$dir/access_log");
+    my $third = int(batch_size() / 3);
     batch_checks($mpm, 'second run, a graceful restart in its middle (same hosts: kept)',
-                 $port, $dir, 2, sub { sleep $secs / 3; graceful_httpd($h) });
+                 $port, $dir, 2, sub {
+                     my $end = time + 60;
+                     sleep 0.01 while lines("$dir/access_log") < $from + $third && time < $end;
+                     graceful_httpd($h);
+                 });
     check(wait_generation($dir, 2), "$mpm: the graceful restart happened");
 
     write_file($conf, config($mpm, $dir, $port, @HOSTS, 'c.test'));
