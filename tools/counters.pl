@@ -17,8 +17,9 @@
 # the access log (%{PREFLIGHT}e, %{PREFLIGHT_BACKEND}e, and %P: at least two
 # children served). Then the same again with a graceful restart (SIGUSR1)
 # in its middle: the counters keep counting (the list of hosts is the
-# same), old generation and new. Last, a graceful restart with one more
-# virtual host: every counter is zero again.
+# same), old generation and new. Then a graceful restart with one more
+# virtual host: every counter is zero again; and a plain restart (SIGHUP)
+# keeps what was counted since.
 #
 # Env: COUNTERS_SCALE (default 25: the numbers of requests are multiples of
 # it), COUNTERS_CLIENTS, COUNTERS_KEEP=1 keeps the temporary directories,
@@ -476,6 +477,18 @@ sub measure {
     open my $fh, '<', "$dir/error_log";
     my $notice = grep { /the virtual hosts changed: mod_preflight's decision counters start again from zero/ } <$fh>;
     check($notice == 1, "$mpm: the restart from zero is logged once ($notice)");
+
+    # A plain restart (SIGHUP: every child stopped at once) keeps them too.
+    my $sock;
+    my @st = map { exchange(\$sock, $port, request_bytes($CLASSES[4], 'c.test', $port), 'GET') } 1 .. 7;
+    undef $sock;
+    kill 'HUP', read_pid("$dir/httpd.pid");
+    check(wait_generation($dir, 4), "$mpm: plain restart (SIGHUP) done");
+    $got = status_auto($port);
+    check(!(grep { $_ ne 200 } @st) && ($got->{PreflightCorsAllowed} // 0) == 7
+          && ($got->{"PreflightCorsAllowed.c.test.$port"} // 0) == 7,
+          "$mpm: a plain restart keeps the counts (7 cors-allowed for c.test)",
+          "statuses @st; PreflightCorsAllowed " . ($got->{PreflightCorsAllowed} // 'absent'));
 }
 
 die "$SO is missing: build it first (make)\n" unless -f $SO;
