@@ -240,7 +240,9 @@ int preflight_counters_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     }
     if (!k) {
         k = make_segment(process, s, layout, slots);
-        apr_pool_userdata_setn(k, KEPT_KEY, NULL, process);
+        /* _set copies the key: this module's text is unloaded at a
+         * restart, the process pool stays */
+        apr_pool_userdata_set(k, KEPT_KEY, NULL, process);
     }
     for (sv = s, i = 0; sv; sv = sv->next, i++) {
         server_conf(sv)->counters = k ? (preflight_counter *)(k->base
