@@ -30,7 +30,10 @@
  *                                  work out +/- merges of the server's
  *                                  own sections                       _sections.c
  *                                  is mod_cache loaded?               _headers.c
- *   per child     child_init       the cache of .htaccess lists       _htaccess.c
+ *                                  the counters' shared memory, each
+ *                                  server's slot                      _counters.c
+ *   per child     child_init       the cache of .htaccess lists,      _htaccess.c
+ *                                  the child's own audit state        _counters.c
  *   per request   .htaccess        list lines: compiled once per      _htaccess.c
  *                                  process, then looked up
  *                 merge            per-directory merge (httpd's own)  _config.c
@@ -47,7 +50,9 @@
  *                                  make the module's Access-Control-*
  *                                  headers the only ones, on errors too
  *                                  (once more after mod_cache's
- *                                  CACHE_OUT, on a hit it serves)
+ *                                  CACHE_OUT, on a hit it serves);
+ *                                  PREFLIGHT_BACKEND when others were
+ *   mod_status    status_hook      the counters in /server-status     _counters.c
  *
  * The pure parts, with no httpd: preflight_policy.c (origins, lists,
  * request headers) and preflight_json.c (the explain handler's text).
@@ -74,7 +79,7 @@ static int preflight_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     preflight_warn_star_headers(ptemp, s);
     preflight_memoize_merges(pconf, s);
     preflight_note_cache();
-    return OK;
+    return preflight_counters_post_config(pconf, ptemp, s);
 }
 
 /* apache2 -t stops before post_config: the warnings made from the whole
@@ -88,14 +93,17 @@ static void preflight_test_config(apr_pool_t *pconf, server_rec *s)
     apr_pool_destroy(ptemp);
 }
 
-/* One cache for the process, found through any server's configuration. */
+/* One cache of .htaccess lists for the process, found through any
+ * server's configuration; the child's own audit state. */
 static void preflight_child_init(apr_pool_t *pchild, server_rec *s)
 {
     preflight_line_cache *lines = preflight_line_cache_create(pchild, s);
+    server_rec *v;
 
-    for (; s; s = s->next) {
-        ((preflight_server_conf *)preflight_server_config(s))->lines = lines;
+    for (v = s; v; v = v->next) {
+        ((preflight_server_conf *)preflight_server_config(v))->lines = lines;
     }
+    preflight_counters_child_init(pchild, s);
 }
 
 /* In request order. */
@@ -123,6 +131,7 @@ static void preflight_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(preflight_insert_error_filter, NULL, NULL,
                                 APR_HOOK_REALLY_LAST);
     preflight_register_filter();
+    preflight_register_status_hook();
 }
 
 AP_DECLARE_MODULE(preflight) = {

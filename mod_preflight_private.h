@@ -14,10 +14,13 @@
  *   preflight_decide.c     the decision; the preflight answer
  *   preflight_headers.c    writing and enforcing the response headers
  *   preflight_explain.c    the explain handler
+ *   preflight_counters.c   decision counters in shared memory, mod_status
  */
 
 #ifndef MOD_PREFLIGHT_PRIVATE_H
 #define MOD_PREFLIGHT_PRIVATE_H
+
+#include "apr_version.h"
 
 #include "httpd.h"
 #include "http_config.h"
@@ -128,6 +131,46 @@ typedef struct preflight_line_cache preflight_line_cache;
 #define PREFLIGHT_LINE_CACHE_LINES 512
 #define PREFLIGHT_LINE_CACHE_BYTES (256 * 1024)
 
+/** What the module decided for a request, as %{PREFLIGHT}e names it
+ *  (preflight_verdict_names, preflight_decide.c). Adding one: a line here
+ *  and its name there, at the same place; the counters, mod_status and the
+ *  explain handler follow. */
+typedef enum {
+    PF_VERDICT_PREFLIGHT_ALLOWED,
+    PF_VERDICT_PREFLIGHT_DENIED_ORIGIN,
+    PF_VERDICT_PREFLIGHT_DENIED_METHOD,
+    PF_VERDICT_PREFLIGHT_DENIED_HEADER,
+    PF_VERDICT_PREFLIGHT_DENIED_AUTHORIZATION,
+    PF_VERDICT_CORS_ALLOWED,
+    PF_VERDICT_CORS_DENIED_ORIGIN,
+    PF_VERDICTS                 /**< how many there are; also: no verdict */
+} preflight_verdict;
+
+extern const char * const preflight_verdict_names[PF_VERDICTS];
+
+/** What the output filter did to Access-Control-* headers someone else
+ *  set (a proxied backend, a CGI, mod_headers), as %{PREFLIGHT_BACKEND}e
+ *  names it (preflight_backend_names, preflight_headers.c). */
+typedef enum {
+    PF_BACKEND_NONE = 0,        /**< there were none */
+    PF_BACKEND_REPLACED,        /**< the module sent its own instead */
+    PF_BACKEND_REMOVED,         /**< the module denied: none sent */
+    PF_BACKEND_AUDITS           /**< how many there are */
+} preflight_backend_audit;
+
+extern const char * const preflight_backend_names[PF_BACKEND_AUDITS];
+
+/** One counter in shared memory (preflight_counters.c): 64 bits where APR
+ *  has 64-bit atomics (1.7 and later). */
+#if APR_VERSION_AT_LEAST(1, 7, 0)
+typedef apr_uint64_t preflight_counter;
+#else
+typedef apr_uint32_t preflight_counter;
+#endif
+
+/** What one child process keeps for itself (preflight_counters.c). */
+typedef struct preflight_child preflight_child;
+
 /** Per-server configuration. */
 typedef struct {
     /** warnings to repeat into the error log, since directive handlers
@@ -138,6 +181,13 @@ typedef struct {
     /** this process's cache of .htaccess lists (set in child_init; the
      *  same for every server), NULL before */
     preflight_line_cache *lines;
+    /** this server's slot of counters in the shared segment, found in
+     *  post_config; NULL when there is none */
+    preflight_counter *counters;
+    /** the virtual host as mod_status names it ("name.port") */
+    const char *counters_label;
+    /** set in child_init, in each child */
+    preflight_child *child;
 } preflight_server_conf;
 
 /** Compiles the first line of a list directive in a section into p (a
@@ -204,6 +254,8 @@ typedef struct {
     const char *reason;          /**< why denied, when logged or explained */
     preflight_refusal refusal;   /**< which denial, for the browsers' words */
     const char *refused_header;  /**< the name refused, for the explain handler */
+    preflight_verdict verdict;   /**< PF_VERDICTS: none (no Origin) */
+    preflight_backend_audit backend; /**< what the output filter did */
     /** The header values (NULL: not sent). The output filter tells them
      *  from anyone else's by address: see preflight_headers.c. */
     const char *value[PF_HDR_COUNT];
@@ -282,5 +334,22 @@ void preflight_insert_error_filter(request_rec *r);
 
 /* preflight_explain.c */
 int preflight_explain(request_rec *r);
+
+/* preflight_counters.c */
+int preflight_counters_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s);
+void preflight_counters_child_init(apr_pool_t *pchild, server_rec *s);
+void preflight_register_status_hook(void);
+/** One more decision of this server, under On or ReportOnly. */
+void preflight_count_verdict(const server_rec *s, preflight_verdict v,
+                             int report_only);
+void preflight_count_backend(const server_rec *s, preflight_backend_audit a);
+/** True when this child may log a dangerous backend value at info now:
+ *  once a minute at most (the rest go to debug). */
+int preflight_backend_log_due(const server_rec *s, apr_time_t now);
+/** The server's counters as a JSON object, for the explain handler. */
+const char *preflight_counters_json(apr_pool_t *p, const server_rec *s);
+/** The same as a table for the inspector's page. */
+const char *preflight_counters_html(apr_pool_t *p, const server_rec *s);
 
 #endif /* MOD_PREFLIGHT_PRIVATE_H */

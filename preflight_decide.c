@@ -22,6 +22,17 @@
 
 APLOG_USE_MODULE(preflight);
 
+/* %{PREFLIGHT}e, byte for byte as README "Reading decisions" lists them. */
+const char * const preflight_verdict_names[] = {
+    [PF_VERDICT_PREFLIGHT_ALLOWED]       = "preflight-allowed",
+    [PF_VERDICT_PREFLIGHT_DENIED_ORIGIN] = "preflight-denied-origin",
+    [PF_VERDICT_PREFLIGHT_DENIED_METHOD] = "preflight-denied-method",
+    [PF_VERDICT_PREFLIGHT_DENIED_HEADER] = "preflight-denied-header",
+    [PF_VERDICT_PREFLIGHT_DENIED_AUTHORIZATION] = "preflight-denied-authorization",
+    [PF_VERDICT_CORS_ALLOWED]            = "cors-allowed",
+    [PF_VERDICT_CORS_DENIED_ORIGIN]      = "cors-denied-origin",
+};
+
 /* What an answer can depend on, as Vary tokens. */
 static const char * const vary_origin[] = { "Origin", NULL };
 static const char * const vary_origin_method[] = {
@@ -78,14 +89,30 @@ static int origin_allowed(request_rec *r, const preflight_dir_conf *conf,
     return preflight_origin_allowed(conf->origins, origin);
 }
 
-/* Records a denial: the PREFLIGHT variable, and the reason at info. The
- * message is only formatted when it will be logged or explained. */
-static void deny(request_rec *r, preflight_decision *d, const char *verdict,
-                 preflight_refusal refusal, const char *fmt, ...)
+/* The PREFLIGHT variable, and the count of the virtual host; the explain
+ * handler's decisions are not requests, and are not counted. */
+static void set_verdict(request_rec *r, preflight_decision *d,
+                        preflight_verdict verdict)
+{
+    d->verdict = verdict;
+    apr_table_setn(r->subprocess_env, "PREFLIGHT",
+                   preflight_verdict_names[verdict]);
+    if (!d->for_explain) {
+        preflight_count_verdict(r->server, verdict,
+                                d->conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY);
+    }
+}
+
+/* Records a denial: its verdict, what the browser will make of it, and the
+ * reason at info. The message is only formatted when it will be logged or
+ * explained. */
+static void deny(request_rec *r, preflight_decision *d,
+                 preflight_verdict verdict, preflight_refusal refusal,
+                 const char *fmt, ...)
 {
     d->allowed = 0;
     d->refusal = refusal;
-    apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
+    set_verdict(r, d, verdict);
     if (d->for_explain || APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
         va_list ap;
 
@@ -129,12 +156,12 @@ static void decide_actual(request_rec *r, preflight_decision *d,
     const preflight_dir_conf *conf = d->conf;
 
     if (!origin_allowed(r, conf, origin)) {
-        deny(r, d, "cors-denied-origin", PREFLIGHT_REFUSAL_ORIGIN,
+        deny(r, d, PF_VERDICT_CORS_DENIED_ORIGIN, PREFLIGHT_REFUSAL_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return;
     }
     allow_origin(d, origin);
-    apr_table_setn(r->subprocess_env, "PREFLIGHT", "cors-allowed");
+    set_verdict(r, d, PF_VERDICT_CORS_ALLOWED);
     if (conf->expose) {
         d->expose_all = conf->expose->any && conf->credentials == PREFLIGHT_FLAG_ON;
         if (!d->expose_all) {
@@ -170,19 +197,19 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
     apr_size_t bad_len;
 
     if (!origin_allowed(r, d->conf, origin)) {
-        deny(r, d, "preflight-denied-origin", PREFLIGHT_REFUSAL_ORIGIN,
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_ORIGIN, PREFLIGHT_REFUSAL_ORIGIN,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return 0;
     }
     if (!preflight_is_method(method)) {
-        deny(r, d, "preflight-denied-method", PREFLIGHT_REFUSAL_METHOD,
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD, PREFLIGHT_REFUSAL_METHOD,
              "Access-Control-Request-Method is not a method (a token of 1 to "
              "%d characters)",
              PREFLIGHT_METHOD_MAX);
         return 0;
     }
     if (!preflight_method_allowed(d->conf->methods, method)) {
-        deny(r, d, "preflight-denied-method", PREFLIGHT_REFUSAL_METHOD,
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD, PREFLIGHT_REFUSAL_METHOD,
              "method '%s' is not in PreflightAllowMethods (methods compare "
              "case-sensitively)", method);
         return 0;
@@ -198,20 +225,21 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
         if (d->for_explain) {
             d->refused_header = apr_pstrmemdup(r->pool, bad, bad_len);
         }
-        deny(r, d, "preflight-denied-header", PREFLIGHT_REFUSAL_HEADER,
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_HEADER, PREFLIGHT_REFUSAL_HEADER,
              "header '%.*s' is not in PreflightAllowHeaders", (int)bad_len, bad);
         return 0;
     case PREFLIGHT_HEADERS_DENIED_AUTHORIZATION:
         if (d->for_explain) {
             d->refused_header = "authorization";
         }
-        deny(r, d, "preflight-denied-authorization", PREFLIGHT_REFUSAL_HEADER,
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_AUTHORIZATION,
+             PREFLIGHT_REFUSAL_HEADER,
              "%s", "header 'authorization' is not covered by "
              "PreflightAllowHeaders *: Fetch never lets * cover Authorization, "
              "although browsers do; add Authorization to the list to allow it");
         return 0;
     default:
-        deny(r, d, "preflight-denied-header",
+        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_HEADER,
              PREFLIGHT_REFUSAL_HEADERS_MALFORMED, "Access-Control-Request-Headers "
              "is not a list of 1 to %d header names of at most %d characters",
              PREFLIGHT_REQUEST_HEADERS_MAX, PREFLIGHT_HEADER_NAME_MAX);
@@ -275,7 +303,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
         return;
     }
     allow_origin(d, origin);
-    apr_table_setn(r->subprocess_env, "PREFLIGHT", "preflight-allowed");
+    set_verdict(r, d, PF_VERDICT_PREFLIGHT_ALLOWED);
     echo_method = answer_methods(r, d, method);
     if (count > 0) {
         echo_headers = echoes_wildcard(conf, conf->headers);
@@ -303,6 +331,7 @@ preflight_decision *preflight_decide(request_rec *r,
 
     d->conf = conf;
     d->for_explain = for_explain;
+    d->verdict = PF_VERDICTS;
     if (!origin) {
         d->kind = PF_REQUEST_NO_ORIGIN;
         if (any_origin_literal(conf)) {

@@ -201,6 +201,7 @@ typedef struct {
     int lookup_status;          /**< 0: no lookup was made */
     int lookup_refused;         /**< httpd refuses the uri: nothing shown */
     const char *lookup_uri, *filename, *handler, *mode;
+    const server_rec *server;   /**< the uri's virtual host: its counters */
     explain_value policy[PF_DIRECTIVES + 1];
     explain_decision d;
     apr_array_header_t *headers;        /**< explain_header */
@@ -531,6 +532,7 @@ static request_rec *gather(explain_answer *a, request_rec *r)
                   ? rr->filename : NULL;
     a->handler = rr->handler;
     a->mode = engine_name(conf->engine);
+    a->server = rr->server;
     gather_policy(a, conf, preflight_server_config(rr->server));
     if (preflight_in_scope(conf)) {
         describe_request(rr, &a->q);
@@ -666,6 +668,7 @@ static const char *as_json(const explain_answer *a)
                               a->lookup_status, preflight_json_string(p, a->lookup_uri),
                               json_or_null(p, a->filename), json_or_null(p, a->handler),
                               a->mode));
+    json_add(&j, preflight_counters_json(p, a->server));
     json_add(&j, "  \"policy\": {\n");
     for (i = 0; i <= PF_TENANT; i++) {
         json_add(&j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s}%s\n",
@@ -897,6 +900,8 @@ static const char *as_html(const explain_answer *a, request_rec *r)
         else {
             html_decision(&t, a);
             html_policy(&t, a);
+            json_add(&t, "<h2>Decisions counted</h2>\n");
+            json_add(&t, preflight_counters_html(p, a->server));
         }
     }
     json_add(&t, "<p class=\"note\">mod_preflight explain handler. The same "

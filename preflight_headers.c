@@ -16,6 +16,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
@@ -33,6 +34,13 @@ const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE] = {
     "Access-Control-Allow-Private-Network",
     "Access-Control-Max-Age",
     "Access-Control-Expose-Headers"
+};
+
+/* %{PREFLIGHT_BACKEND}e, README "Reading decisions". */
+const char * const preflight_backend_names[] = {
+    [PF_BACKEND_NONE]     = NULL,
+    [PF_BACKEND_REPLACED] = "replaced",
+    [PF_BACKEND_REMOVED]  = "removed",
 };
 
 /* Set once in register_hooks, before any request; read-only afterwards. They
@@ -313,6 +321,148 @@ static int shows_allowed(const preflight_decision *d)
                            && d->conf->passthrough != PREFLIGHT_FLAG_ON);
 }
 
+/** Someone else's Access-Control-* values, as the audit reads them. */
+typedef struct {
+    int count;                  /**< how many there are */
+    const char *origin;         /**< Access-Control-Allow-Origin, the last */
+    const char *credentials;    /**< Access-Control-Allow-Credentials, the last */
+} backend_values;
+
+static int is_name(const char *key, preflight_header h)
+{
+    return key == preflight_header_names[h]
+           || !strcasecmp(key, preflight_header_names[h]);
+}
+
+/* A CGI's headers are merged into err_headers_out, where the module's own
+ * value already is: "ours, theirs". Theirs is what the audit names. */
+static const char *their_part(const preflight_decision *d, preflight_header h,
+                              const char *v)
+{
+    const char *ours = d->value[h];
+    apr_size_t len = ours ? strlen(ours) : 0;
+
+    if (len && !strncmp(v, ours, len) && v[len] == ',') {
+        v += len + 1;
+        while (*v == ' ') {
+            v++;
+        }
+    }
+    return v;
+}
+
+/* Known by address, as in scan_table; unlike its pass over headers_out,
+ * the module's own values moved there by an error response are not
+ * counted. */
+static void read_backend_values(const apr_table_t *t,
+                                const preflight_decision *d, backend_values *b)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (!e[i].key || !is_cors_key(e[i].key) || is_own_value(d, e[i].val)) {
+            continue;
+        }
+        b->count++;
+        if (is_name(e[i].key, PF_HDR_ALLOW_ORIGIN)) {
+            b->origin = their_part(d, PF_HDR_ALLOW_ORIGIN, e[i].val);
+        }
+        else if (is_name(e[i].key, PF_HDR_ALLOW_CREDENTIALS)) {
+            b->credentials = their_part(d, PF_HDR_ALLOW_CREDENTIALS, e[i].val);
+        }
+    }
+}
+
+/* Why what the backend sent would have been dangerous had it reached the
+ * browser; NULL when it was not. A backend that names the origin the
+ * policy allows agrees with it; one that names, with credentials, an
+ * origin the policy refuses reflects whatever comes. */
+static const char *backend_danger(request_rec *r, const backend_values *b,
+                                  int allowed)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    int credentials = b->credentials && !strcasecmp(b->credentials, "true");
+
+    if (!b->origin) {
+        return NULL;
+    }
+    if (!strcmp(b->origin, "*")) {
+        return credentials ? "* with credentials" : NULL;
+    }
+    if (!strcmp(b->origin, "null")) {
+        return allowed && origin && !strcmp(origin, "null") ? NULL : "null";
+    }
+    if (credentials && !allowed && origin && !strcmp(b->origin, origin)) {
+        return "an origin reflected with credentials";
+    }
+    return NULL;
+}
+
+/* What the application does, for the operator. */
+static const char *backend_habit(const char *why)
+{
+    switch (*why) {
+    case 'n': return "allows the null origin (sandboxed frames, data: and "
+                     "file: pages)";
+    case '*': return "allows any origin with credentials";
+    default:  return "reflects origins";
+    }
+}
+
+/* At info once a minute per child, so that a busy site with such an
+ * application does not fill the log; every other time at debug. */
+static void log_danger(request_rec *r, const backend_values *b,
+                       const char *why, int allowed)
+{
+    int level;
+
+    if (!APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        return;
+    }
+    level = preflight_backend_log_due(r->server, r->request_time)
+            ? APLOG_INFO : APLOG_DEBUG;
+    if (level == APLOG_DEBUG && !APLOG_R_IS_LEVEL(r, APLOG_DEBUG)) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, level, 0, r, "backend for %.256s sent "
+                  "Access-Control-Allow-Origin '%.256s'%s%.32s (%s); "
+                  "mod_preflight %s; the application %s: keep a policy in "
+                  "this scope", r->uri, b->origin,
+                  b->credentials ? " with Access-Control-Allow-Credentials " : "",
+                  b->credentials ? b->credentials : "", why,
+                  allowed ? "replaced it with the policy's answer"
+                          : "removed it, as the policy refuses this origin",
+                  backend_habit(why));
+}
+
+/* The scan found Access-Control-* values that may be someone else's and
+ * are about to go: when they are, say so in PREFLIGHT_BACKEND, count it
+ * once per request, and name a dangerous one in the log. */
+static void audit_backend(request_rec *r, preflight_decision *d, int allowed)
+{
+    preflight_backend_audit audit = allowed ? PF_BACKEND_REPLACED
+                                            : PF_BACKEND_REMOVED;
+    backend_values b = { 0, NULL, NULL };
+    const char *why;
+
+    read_backend_values(r->headers_out, d, &b);
+    read_backend_values(r->err_headers_out, d, &b);
+    if (!b.count) {
+        return;
+    }
+    apr_table_setn(r->subprocess_env, "PREFLIGHT_BACKEND",
+                   preflight_backend_names[audit]);
+    if (d->backend == PF_BACKEND_NONE) {
+        preflight_count_backend(r->server, audit);
+    }
+    d->backend = audit;
+    if ((why = backend_danger(r, &b, allowed))) {
+        log_danger(r, &b, why, allowed);
+    }
+}
+
 /* Writes the decision into err_headers_out, which survives error responses
  * and ErrorDocument redirects, after removing every Access-Control-* value
  * that anyone else set: proxies replace headers_out, CGI merges into
@@ -330,6 +480,9 @@ static void write_headers(request_rec *r, preflight_decision *d, int scan)
     if (scan) {
         scan_table(r->headers_out, d, 0, &in_out);
         scan_table(out, d, allowed, &in_err);
+        if (in_out.foreign || in_err.foreign) {
+            audit_backend(r, d, allowed);
+        }
         if (in_out.foreign) {
             strip_cors(r->headers_out, d, 0);
         }

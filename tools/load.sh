@@ -14,7 +14,10 @@
 #      and no child may have been replaced;
 #   3. graceful restart in the middle of a run (LOAD_GRACEFUL_SECONDS s,
 #      default 10): no request lost, no unexpected answer, and the restart
-#      really happened.
+#      really happened;
+#   4. tools/counters.pl: the decision counters of /server-status?auto equal
+#      the requests sent of each class, under event and prefork with several
+#      children, across a graceful restart (its checks count here).
 # Env: LOAD_CONNECTIONS (default 16), LOAD_WARMUP, LOAD_GRACEFUL_SECONDS,
 # LOAD_KEEP=1 keeps the temp ServerRoot, HTTPD (default /usr/sbin/apache2).
 # Exit status 0 only when every check passed. The last line counts the
@@ -402,6 +405,22 @@ passes
 passes
 echo "graceful: $g_req requests received, $served answered (old generation $old_served," \
      "new $new_served), children $(echo $kids_old) -> $(echo $kids_new)"
+
+echo "== decision counters under load, event and prefork, several children (tools/counters.pl)"
+# Its own servers; its checks add to this stage's count.
+c_rc=0
+perl tools/counters.pl > "$ROOT/counters.log" 2>&1 || c_rc=$?
+grep -E '^(not ok|#|counters:)' "$ROOT/counters.log" || true
+c_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$ROOT/counters.log" | tail -1)
+c_pass=${c_line%% passed*}
+c_fail=${c_line#* passed, }; c_fail=${c_fail%% failed}
+passed=$((passed + ${c_pass:-0}))
+[ -n "$c_line" ] && [ "$c_rc" = 0 ] && [ "$c_fail" = 0 ] && [ "${c_pass:-0}" -gt 0 ] || {
+    [ -n "$c_line" ] || cat "$ROOT/counters.log" >&2
+    [ "${c_fail:-0}" -gt 0 ] && failed=$((failed + c_fail - 1))
+    fail "counters: exit status $c_rc, ${c_line:-no count line}"
+}
+echo "counters: ${c_pass} checks passed (event and prefork)"
 
 total=$(( $(date +%s) - start ))
 echo "load: $requests requests in $secs s ($rps req/s), 0 errors, 0 mismatches," \

@@ -66,7 +66,7 @@ shown() {
     deb) echo '^(not ok|deb:|# NOTE)' ;;
     fuzz) echo '^fuzz' ;;
     valgrind) echo '^(t/[a-z_0-9]+\.t \.|Files=|Result:|valgrind:)' ;;
-    load) echo '^(load|graceful|self-test):' ;;
+    load) echo '^(load|graceful|self-test|counters):' ;;
     migrate) echo '^(not ok|# )' ;;
     *) echo '^(not ok|# |[a-z]+:)' ;;
     esac

@@ -42,6 +42,8 @@ package PreflightTest;
 #                         matches all
 #   pf, redir_pf          %{PREFLIGHT}e / %{REDIRECT_PREFLIGHT}e in the
 #                         access log ('-' when unset)
+#   audit                 %{PREFLIGHT_BACKEND}e in the access log
+#                         ('-' when unset)
 #   backend               methods the proxied backend logged for this
 #                         request ('' when it saw none)
 #
@@ -229,15 +231,16 @@ sub access_log_lines {
     return @lines;
 }
 
-# (PREFLIGHT, REDIRECT_PREFLIGHT, protocol) as logged for a request, () when
-# its line never came: httpd writes the line only after the response has
-# gone. The protocol is the end of the request line (%r): HTTP/1.1, HTTP/2.0.
+# (PREFLIGHT, REDIRECT_PREFLIGHT, protocol, PREFLIGHT_BACKEND) as logged
+# for a request, () when its line never came: httpd writes the line only
+# after the response has gone. The protocol is the end of the request line
+# (%r): HTTP/1.1, HTTP/2.0.
 sub log_line {
     my ($method, $path) = @_;
-    my $re = qr/"\Q$method $path\E (HTTP\/[\d.]+)" .* pf=(\S*) redir_pf=(\S*)$/;
+    my $re = qr/"\Q$method $path\E (HTTP\/[\d.]+)" .* pf=(\S*) redir_pf=(\S*) backend=(\S*)$/;
     for (1 .. 250) {
         for (access_log_lines()) {
-            return ($2, $3, $1) if $_ =~ $re;
+            return ($2, $3, $1, $4) if $_ =~ $re;
         }
         sleep 0.02;
     }
@@ -454,6 +457,11 @@ sub log_checks {
         push @k, ['REDIRECT_PREFLIGHT logged',
                   sub { (logged(@{ $_[1] }{qw(method url)}))[1] // '(no log line)' },
                   $c->{redir_pf}];
+    }
+    if (exists $c->{audit}) {
+        push @k, ['PREFLIGHT_BACKEND logged',
+                  sub { (log_line(@{ $_[1] }{qw(method url)}))[3] // '(no log line)' },
+                  $c->{audit}];
     }
     if (exists $c->{backend}) {
         push @k, ['methods the backend received',
