@@ -20,7 +20,8 @@ use PreflightTest qw(:DEFAULT :act %H);
 plan tests => 9, need_module 'mod_status.c';
 
 my @VERDICTS = qw(preflight-allowed preflight-denied-origin preflight-denied-method
-                  preflight-denied-header cors-allowed cors-denied-origin);
+                  preflight-denied-header preflight-denied-authorization cors-allowed
+                  cors-denied-origin);
 sub camel { join '', map { ucfirst } split /-/, shift }
 my @KEYS = ((map { 'Preflight' . camel($_) } @VERDICTS),
             (map { 'PreflightReportOnly' . camel($_) } @VERDICTS),
@@ -119,7 +120,7 @@ for my $i (0 .. $#VERDICTS) {
     my $v = $VERDICTS[$i];
     push @jdiff, "$v: " . ($c->{$v} // 'absent') if ($c->{$v} // -1) != ($final2->{$KEYS[$i] . ".$LABEL"} // 0);
     push @jdiff, "report-only $v: " . ($c->{'report-only'}{$v} // 'absent')
-        if ($c->{'report-only'}{$v} // -1) != ($final2->{$KEYS[$i + 6] . ".$LABEL"} // 0);
+        if ($c->{'report-only'}{$v} // -1) != ($final2->{$KEYS[$i + @VERDICTS] . ".$LABEL"} // 0);
 }
 for my $a (qw(replaced removed)) {
     push @jdiff, "backend $a" if ($c->{backend}{$a} // -1) != ($final2->{'PreflightBackend' . ucfirst($a) . ".$LABEL"} // 0);

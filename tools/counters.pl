@@ -64,6 +64,7 @@ my @CLASSES = (
     [pdo  => OPTIONS => '/on/', [Origin => $EVIL, ACRM => 'PUT'], 403, ['PreflightDeniedOrigin']],
     [pdm  => OPTIONS => '/on/', [Origin => $APP, ACRM => 'DELETE'], 403, ['PreflightDeniedMethod']],
     [pdh  => OPTIONS => '/on/', [Origin => $APP, ACRM => 'PUT', ACRH => 'x-evil'], 403, ['PreflightDeniedHeader']],
+    [pdz  => OPTIONS => '/on/star/', [Origin => $APP, ACRM => 'PUT', ACRH => 'authorization'], 403, ['PreflightDeniedAuthorization']],
     [ca   => GET => '/on/', [Origin => $APP], 200, ['CorsAllowed']],
     [cdo  => GET => '/on/', [Origin => $EVIL], 200, ['CorsDeniedOrigin']],
     # ReportOnly: the module answers nothing; the core answers OPTIONS
@@ -71,6 +72,7 @@ my @CLASSES = (
     [rpdo => OPTIONS => '/ro/', [Origin => $EVIL, ACRM => 'PUT'], 200, ['ReportOnlyPreflightDeniedOrigin']],
     [rpdm => OPTIONS => '/ro/', [Origin => $APP, ACRM => 'DELETE'], 200, ['ReportOnlyPreflightDeniedMethod']],
     [rpdh => OPTIONS => '/ro/', [Origin => $APP, ACRM => 'PUT', ACRH => 'x-evil'], 200, ['ReportOnlyPreflightDeniedHeader']],
+    [rpdz => OPTIONS => '/ro/star/', [Origin => $APP, ACRM => 'PUT', ACRH => 'authorization'], 200, ['ReportOnlyPreflightDeniedAuthorization']],
     [rca  => GET => '/ro/', [Origin => $APP], 200, ['ReportOnlyCorsAllowed']],
     [rcdo => GET => '/ro/', [Origin => $EVIL], 200, ['ReportOnlyCorsDeniedOrigin']],
     # a backend that reflects origins with credentials
@@ -83,7 +85,8 @@ my @CLASSES = (
 my %HDR = (ACRM => 'Access-Control-Request-Method', ACRH => 'Access-Control-Request-Headers');
 my @KEYS = map { my $v = $_; ("Preflight$v", "PreflightReportOnly$v") }
            qw(PreflightAllowed PreflightDeniedOrigin PreflightDeniedMethod
-              PreflightDeniedHeader CorsAllowed CorsDeniedOrigin);
+              PreflightDeniedHeader PreflightDeniedAuthorization CorsAllowed
+              CorsDeniedOrigin);
 push @KEYS, qw(PreflightBackendReplaced PreflightBackendRemoved);
 my @HOSTS = qw(a.test b.test);
 
@@ -113,6 +116,8 @@ sub config {
         . "    PreflightAllowMethods GET PUT\n    PreflightAllowHeaders X-Token\n"
         . "    PreflightAllowCredentials On\n</Location>\n"
     } [on => 'On'], [ro => 'ReportOnly'], [be => 'On'];
+    # "*" never covers Authorization: its own verdict
+    $policy .= "<Location /$_/star/>\n    PreflightAllowHeaders *\n</Location>\n" for qw(on ro);
     my $vhosts = join '', map {
         "<VirtualHost 127.0.0.1:$port>\n    ServerName $_\n    DocumentRoot \"$dir/htdocs\"\n</VirtualHost>\n"
     } @hosts;
@@ -351,7 +356,8 @@ sub from_access_log {
     open my $fh, '<', "$dir/access_log" or return ({}, {});
     my %camel = map { my $c = join '', map { ucfirst } split /-/; ($_ => $c) }
         qw(preflight-allowed preflight-denied-origin preflight-denied-method
-           preflight-denied-header cors-allowed cors-denied-origin replaced removed);
+           preflight-denied-header preflight-denied-authorization cors-allowed
+           cors-denied-origin replaced removed);
     while (<$fh>) {
         my ($pid, $vhost, $path, $pf, $be) = split;
         next if $pf eq '-' && $be eq '-';    # /server-status, no Origin, /out/
@@ -405,11 +411,11 @@ sub run_mpm {
     my $dir = tempdir("pf-counters-$mpm-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{COUNTERS_KEEP});
     chmod 0755, $dir;
     mkdir "$dir/htdocs";
-    for my $d (qw(on ro be out)) {
+    for my $d (qw(on ro be out on/star ro/star)) {
         mkdir "$dir/htdocs/$d";
         write_file("$dir/htdocs/$d/data.json", qq({"scope":"$d"}\n));
     }
-    chmod 0755, "$dir/htdocs", map { "$dir/htdocs/$_" } qw(on ro be out);
+    chmod 0755, "$dir/htdocs", map { "$dir/htdocs/$_" } qw(on ro be out on/star ro/star);
     my $port = free_port();
     my $conf = "$dir/httpd.conf";
     write_file($conf, config($mpm, $dir, $port, @HOSTS));
@@ -480,7 +486,8 @@ sub measure {
 
     # A plain restart (SIGHUP: every child stopped at once) keeps them too.
     my $sock;
-    my @st = map { exchange(\$sock, $port, request_bytes($CLASSES[4], 'c.test', $port), 'GET') } 1 .. 7;
+    my ($ca) = grep { $_->[0] eq 'ca' } @CLASSES;
+    my @st = map { exchange(\$sock, $port, request_bytes($ca, 'c.test', $port), 'GET') } 1 .. 7;
     undef $sock;
     kill 'HUP', read_pid("$dir/httpd.pid");
     check(wait_generation($dir, 4), "$mpm: plain restart (SIGHUP) done");

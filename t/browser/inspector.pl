@@ -128,7 +128,7 @@ sub markup {
 }
 
 my %TAGS = map { $_ => 1 } qw(html head meta title style body h1 h2 form label input
-    button pre p div strong dl dt dd table thead tbody tr th td code);
+    button pre p div strong dl dt dd table caption thead tbody tr th td code);
 my %ATTRS = map { $_ => 1 } qw(lang charset method action id name value placeholder
     autocomplete spellcheck for type class);
 
