@@ -202,6 +202,8 @@ typedef struct {
     int lookup_refused;         /**< httpd refuses the uri: nothing shown */
     const char *lookup_uri, *filename, *handler, *mode;
     const server_rec *server;   /**< the uri's virtual host: its counters */
+    apr_array_header_t *warnings;       /**< const char *: what goes wrong
+                                             before the module decides */
     explain_value policy[PF_DIRECTIVES + 1];
     explain_decision d;
     apr_array_header_t *headers;        /**< explain_header */
@@ -502,11 +504,38 @@ static void describe_request(request_rec *rr, const explain_query *q)
 /* A sub-request that httpd would refuse (403, 400 for a path above the
  * root, 500 for a broken .htaccess) shows nothing of that place's policy;
  * 401 does, since a real request there gets its CORS headers with the 401
- * and preflights skip authentication. */
+ * and preflights skip authentication; so does a redirect, which the answer
+ * explains (redirect_warning). */
 static int lookup_shows_policy(const request_rec *rr)
 {
     return (rr->status >= 200 && rr->status < 300)
-           || rr->status == HTTP_UNAUTHORIZED;
+           || rr->status == HTTP_UNAUTHORIZED || ap_is_HTTP_REDIRECT(rr->status);
+}
+
+/* A lookup that ends in a redirect was redirected when httpd translated the
+ * URL (a Redirect or RewriteRule at server level or in a <Location>):
+ * later redirects (mod_dir, a <Directory>'s, .htaccess) come after the
+ * module's answer and never show here. At that point only <Location>
+ * policies apply: under one, the module answers a preflight in the
+ * redirect's place (README "Behaviour in detail", Redirects); under any
+ * other, the preflight is redirected, which browsers treat as a failure. */
+static void redirect_warning(explain_answer *a, const request_rec *rr,
+                             const preflight_dir_conf *conf)
+{
+    const char *to = apr_table_get(rr->headers_out, "Location");
+
+    if (!ap_is_HTTP_REDIRECT(rr->status) || strcmp(a->kind, "preflight")
+        || (preflight_in_scope(conf) && conf->engine == PREFLIGHT_ENGINE_ON
+            && conf->passthrough != PREFLIGHT_FLAG_ON)) {
+        return;
+    }
+    APR_ARRAY_PUSH(a->warnings, const char *) = apr_psprintf(a->p,
+        "a preflight to this uri is redirected (%d to %s) before mod_preflight "
+        "answers it, and browsers fail a redirected preflight: a Redirect or "
+        "RewriteRule at server level or in a <Location> runs when the URL is "
+        "translated, before <Directory> and .htaccess policies apply; move the "
+        "redirect into the policy's section, exclude OPTIONS from it, or put "
+        "the policy in a <Location>", rr->status, to ? to : "no Location");
 }
 
 /* The answer for the query, from a sub-request for its uri. What it holds
@@ -526,6 +555,7 @@ static request_rec *gather(explain_answer *a, request_rec *r)
         return rr;
     }
     conf = preflight_dir_config(rr->per_dir_config);
+    redirect_warning(a, rr, conf);
     a->lookup_uri = rr->uri;
     /* a proxied uri's "filename" is the backend's URL: not shown */
     a->filename = !a->no_paths && rr->filename && rr->filename[0] == '/'
@@ -669,6 +699,12 @@ static const char *as_json(const explain_answer *a)
                               json_or_null(p, a->filename), json_or_null(p, a->handler),
                               a->mode));
     json_add(&j, preflight_counters_json(p, a->server));
+    json_add(&j, "  \"warnings\": [");
+    for (i = 0; i < a->warnings->nelts; i++) {
+        json_add(&j, apr_pstrcat(p, i ? ", " : "", preflight_json_string(p,
+                 APR_ARRAY_IDX(a->warnings, i, const char *)), NULL));
+    }
+    json_add(&j, "],\n");
     json_add(&j, "  \"policy\": {\n");
     for (i = 0; i <= PF_TENANT; i++) {
         json_add(&j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s}%s\n",
@@ -852,6 +888,17 @@ static void html_decision(json_text *t, const explain_answer *a)
     }
 }
 
+static void html_warnings(json_text *t, const explain_answer *a)
+{
+    int i;
+
+    for (i = 0; i < a->warnings->nelts; i++) {
+        json_add(t, apr_pstrcat(t->p, "<p class=\"verdict denied warning\">Warning: ",
+                                html(t->p, APR_ARRAY_IDX(a->warnings, i, const char *)),
+                                "</p>\n", NULL));
+    }
+}
+
 static void html_policy(json_text *t, const explain_answer *a)
 {
     apr_pool_t *p = t->p;
@@ -898,6 +945,7 @@ static const char *as_html(const explain_answer *a, request_rec *r)
                      "is not shown</p>\n", a->lookup_status));
         }
         else {
+            html_warnings(&t, a);
             html_decision(&t, a);
             html_policy(&t, a);
             json_add(&t, "<h2>Decisions counted</h2>\n");
@@ -964,6 +1012,7 @@ int preflight_explain(request_rec *r)
     memset(&a, 0, sizeof(a));
     a.p = r->pool;
     a.headers = apr_array_make(r->pool, 8, sizeof(explain_header));
+    a.warnings = apr_array_make(r->pool, 1, sizeof(const char *));
     a.no_paths = preflight_dir_config(r->per_dir_config)->explain
                  == PREFLIGHT_EXPLAIN_NO_PATHS;
     as_page = preflight_html_preferred(apr_table_get(r->headers_in, "Accept"));

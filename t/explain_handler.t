@@ -557,7 +557,7 @@ sub case_checks {
     }
     push @k, ['200 JSON', sub { envelope($_[0]) }, '200 application/json no-store nosniff'];
     push @k, ['key order', sub { join ' ', @{ $_[0]{order}{''} || ['(unparsed)'] } },
-              qr/^request lookup mode counters policy decision headers$/];
+              qr/^request lookup mode counters warnings policy decision headers$/];
     if ($c->{order}) {
         push @k, ['request keys in order', sub { join ' ', @{ $_[0]{order}{'/request'} || [] } },
                   'uri origin method headers kind'];

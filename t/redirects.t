@@ -9,6 +9,9 @@ use Apache::Test;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use PreflightTest qw(:DEFAULT :act);
+use Apache::TestRequest qw(GET);
+use Apache::TestUtil qw(t_cmp);
+use JSON::PP;
 
 my %preflight = (%allowed, 'Access-Control-Allow-Methods' => 'GET, PUT');
 my @pf_put = ('Access-Control-Request-Method' => 'PUT');
@@ -77,5 +80,24 @@ my @cases = (
       status => 204, hdr => {%preflight}, pf => 'preflight-allowed' },
 );
 
-plan tests => case_tests(@cases);
+# The explain handler says when a preflight would be redirected before the
+# module answers it (README "The explain handler"): under a <Directory>
+# policy and a server-level Redirect; not where a <Location> policy answers
+# in the redirect's place, nor without a redirect.
+my @explained = (
+    ['/act/redir-dir/old.txt', qr/^a preflight to this uri is redirected \(307 to \S+\/act\/basic\/data\.txt\) before mod_preflight answers it/],
+    ['/act/redir-early/old.txt', undef],
+    ['/act/redir-dir/data.txt', undef],
+);
+
+plan tests => case_tests(@cases) + 2 * @explained;
 run_cases(@cases);
+
+for my $e (@explained) {
+    my ($uri, $warns) = @$e;
+    my $r = GET("/explain?uri=$uri&origin=$APP&method=PUT");
+    my $json = eval { decode_json($r->content) } || {};
+    my @w = @{ $json->{warnings} || [] };
+    ok t_cmp($r->code, 200, "explain $uri: answered");
+    ok t_cmp(join(' | ', @w), $warns // '', "explain $uri: " . ($warns ? 'warns' : 'no warning'));
+}
