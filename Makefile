@@ -30,9 +30,10 @@ MODULE  = .libs/mod_preflight.so
 MIGRATE = build/preflight-migrate
 SOURCES = mod_preflight.c preflight_config.c preflight_tenant.c preflight_sections.c \
           preflight_htaccess.c preflight_decide.c \
-          preflight_headers.c preflight_explain.c preflight_policy.c preflight_list.c \
+          preflight_headers.c preflight_explain.c preflight_explain_json.c \
+          preflight_inspector.c preflight_policy.c preflight_list.c \
           preflight_json.c preflight_html.c preflight_console.c preflight_counters.c
-HEADERS = mod_preflight_private.h preflight_policy.h preflight_policy_private.h \
+HEADERS = mod_preflight_private.h preflight_explain.h preflight_policy.h preflight_policy_private.h \
           preflight_json.h preflight_html.h preflight_console.h
 
 .PHONY: all deps install deb run stop check test field unit fuzz soak valgrind bench clean print-sources

@@ -23,7 +23,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
-#include "mod_preflight_private.h"
+#include "preflight_explain.h"
 #include "preflight_json.h"
 #include "preflight_html.h"
 
@@ -31,18 +31,13 @@ APLOG_USE_MODULE(preflight);
 
 /* The directives, in preflight_directive order, as the answer names them;
  * PreflightTenantLimit, a server's, comes last. */
-#define PF_TENANT PF_DIRECTIVES
-static const char * const directive_names[PF_DIRECTIVES + 1] = {
+const char * const preflight_explain_directives[PF_DIRECTIVES + 1] = {
     "PreflightEngine", "PreflightAllowOrigin", "PreflightAllowMethods",
     "PreflightAllowHeaders", "PreflightExposeHeaders",
     "PreflightAllowCredentials", "PreflightMaxAge",
     "PreflightAllowPrivateNetwork", "PreflightSuccessStatus",
     "PreflightPassthrough", "PreflightTenantLimit"
 };
-
-typedef struct {
-    const char *uri, *origin, *method, *headers;
-} explain_query;
 
 static const struct {
     const char *name;
@@ -150,64 +145,6 @@ static const char *parse_explain_query(apr_pool_t *p, const char *args,
     }
     return NULL;
 }
-
-/* ---- what an answer holds, gathered once for JSON and HTML */
-
-/** A line of configuration that set a value. */
-typedef struct {
-    const char *file;           /**< the path, or its last part (NoPaths) */
-    int line;
-} explain_line;
-
-/** One value of the effective policy. */
-typedef struct {
-    int is_list;
-    const apr_array_header_t *words;   /**< a list's items, "*" first */
-    const apr_array_header_t *except;  /**< removed from "*", or NULL */
-    const char *value;          /**< otherwise: its text, NULL for none */
-    int number;                 /**< that text is a number */
-    const apr_array_header_t *set_at;  /**< explain_line; empty: the default */
-} explain_value;
-
-/** What Chromium's and Firefox's consoles say; NULL: nothing. */
-typedef struct {
-    const char *chromium, *firefox;
-} explain_console;
-
-/** The decision, as the answer shows it. */
-typedef struct {
-    const char *verdict;        /**< PREFLIGHT, or NULL */
-    int allowed, applied;
-    int status;                 /**< the module's answer, 0: not the module's */
-    const char *reason;
-    int in_scope;
-    explain_console says;       /**< for this answer */
-    explain_console elsewhere;  /**< for the same refusal by a recipe */
-    explain_console with_credentials; /**< for this answer, with credentials */
-    int cached;                 /**< an allowed preflight: max_age counts */
-    long max_age[PREFLIGHT_BROWSERS];
-} explain_decision;
-
-typedef struct {
-    const char *name, *value;
-} explain_header;
-
-typedef struct {
-    apr_pool_t *p;
-    int no_paths;               /**< PreflightExplain On NoPaths */
-    const char *error;          /**< the query is refused (400) */
-    explain_query q;
-    const char *kind;           /**< no-origin, preflight, actual */
-    int lookup_status;          /**< 0: no lookup was made */
-    int lookup_refused;         /**< httpd refuses the uri: nothing shown */
-    const char *lookup_uri, *filename, *handler, *mode;
-    const server_rec *server;   /**< the uri's virtual host: its counters */
-    apr_array_header_t *warnings;       /**< const char *: what goes wrong
-                                             before the module decides */
-    explain_value policy[PF_DIRECTIVES + 1];
-    explain_decision d;
-    apr_array_header_t *headers;        /**< explain_header */
-} explain_answer;
 
 /* Where a value of a merged configuration comes from, traced back through
  * the merges: an edit adds its lines after the ones it edits; any other
@@ -577,387 +514,6 @@ static request_rec *gather(explain_answer *a, request_rec *r)
     return rr;
 }
 
-/* ---- JSON: text collected here and sent in one piece */
-
-typedef struct {
-    apr_pool_t *p;
-    apr_array_header_t *parts;
-} json_text;
-
-static void json_add(json_text *j, const char *s)
-{
-    APR_ARRAY_PUSH(j->parts, const char *) = s;
-}
-
-static const char *json_or_null(apr_pool_t *p, const char *s)
-{
-    return s ? preflight_json_string(p, s) : "null";
-}
-
-static const char *json_words(apr_pool_t *p, const apr_array_header_t *words)
-{
-    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
-    int i;
-
-    for (i = 0; words && i < words->nelts; i++) {
-        APR_ARRAY_PUSH(out, const char *) =
-            preflight_json_string(p, APR_ARRAY_IDX(words, i, const char *));
-    }
-    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, ','), "]", NULL);
-}
-
-static const char *json_lines(apr_pool_t *p, const apr_array_header_t *lines)
-{
-    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
-    int i;
-
-    for (i = 0; i < lines->nelts; i++) {
-        const explain_line *l = &APR_ARRAY_IDX(lines, i, explain_line);
-
-        APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p,
-            "{\"file\": %s, \"line\": %d}", preflight_json_string(p, l->file), l->line);
-    }
-    return apr_pstrcat(p, "[", apr_array_pstrcat(p, out, ','), "]", NULL);
-}
-
-static const char *json_value(apr_pool_t *p, const explain_value *v)
-{
-    if (v->is_list) {
-        return v->except ? apr_pstrcat(p, json_words(p, v->words), ", \"except\": ",
-                                       json_words(p, v->except), NULL)
-                         : json_words(p, v->words);
-    }
-    if (!v->value) {
-        return "null";
-    }
-    return v->number ? v->value : preflight_json_string(p, v->value);
-}
-
-static const char *json_console(apr_pool_t *p, const explain_console *c)
-{
-    if (!c->chromium && !c->firefox) {
-        return "null";
-    }
-    return apr_pstrcat(p, "{\"chromium\": ", json_or_null(p, c->chromium),
-                       ", \"firefox\": ", json_or_null(p, c->firefox), "}", NULL);
-}
-
-static void json_decision(json_text *j, const explain_answer *a)
-{
-    apr_pool_t *p = j->p;
-    const explain_decision *d = &a->d;
-    const char *console = "null", *max_age = "null";
-
-    if (d->in_scope && a->q.origin) {
-        console = apr_pstrcat(p, "{\"chromium\": ", json_or_null(p, d->says.chromium),
-                              ", \"firefox\": ", json_or_null(p, d->says.firefox),
-                              ",\n      \"other_servers\": ",
-                              json_console(p, &d->elsewhere),
-                              ",\n      \"with_credentials\": ",
-                              json_console(p, &d->with_credentials), "}", NULL);
-    }
-    if (d->cached) {
-        max_age = apr_psprintf(p, "{\"chromium\": %ld, \"firefox\": %ld, "
-                               "\"webkit\": %ld}",
-                               d->max_age[PREFLIGHT_BROWSER_CHROMIUM],
-                               d->max_age[PREFLIGHT_BROWSER_FIREFOX],
-                               d->max_age[PREFLIGHT_BROWSER_WEBKIT]);
-    }
-    json_add(j, apr_psprintf(p, "  \"decision\": {\"verdict\": %s, \"allowed\": %s, "
-                             "\"applied\": %s, \"status\": %s, \"reason\": %s,\n"
-                             "    \"console\": %s,\n    \"max_age_by_engine\": %s},\n",
-                             json_or_null(p, d->verdict), d->allowed ? "true" : "false",
-                             d->applied ? "true" : "false",
-                             d->status ? apr_itoa(p, d->status) : "null",
-                             json_or_null(p, d->reason), console, max_age));
-}
-
-static const char *as_json(const explain_answer *a)
-{
-    apr_pool_t *p = a->p;
-    json_text j = { p, apr_array_make(p, 32, sizeof(const char *)) };
-    int i;
-
-    if (a->error) {
-        return apr_pstrcat(p, "{\"error\": ", preflight_json_string(p, a->error),
-                           "}\n", NULL);
-    }
-    json_add(&j, apr_psprintf(p, "{\n  \"request\": {\"uri\": %s, \"origin\": %s, "
-                              "\"method\": %s, \"headers\": %s, \"kind\": \"%s\"},\n",
-                              preflight_json_string(p, a->q.uri),
-                              json_or_null(p, a->q.origin), json_or_null(p, a->q.method),
-                              json_or_null(p, a->q.headers), a->kind));
-    if (a->lookup_refused) {
-        json_add(&j, apr_psprintf(p, "  \"lookup\": {\"status\": %d},\n"
-                 "  \"error\": \"httpd refuses a request for this uri (status %d): "
-                 "its policy is not shown\"\n}\n", a->lookup_status, a->lookup_status));
-        return apr_array_pstrcat(p, j.parts, '\0');
-    }
-    json_add(&j, apr_psprintf(p, "  \"lookup\": {\"status\": %d, \"uri\": %s, "
-                              "\"filename\": %s, \"handler\": %s},\n  \"mode\": \"%s\",\n",
-                              a->lookup_status, preflight_json_string(p, a->lookup_uri),
-                              json_or_null(p, a->filename), json_or_null(p, a->handler),
-                              a->mode));
-    json_add(&j, preflight_counters_json(p, a->server));
-    json_add(&j, "  \"warnings\": [");
-    for (i = 0; i < a->warnings->nelts; i++) {
-        json_add(&j, apr_pstrcat(p, i ? ", " : "", preflight_json_string(p,
-                 APR_ARRAY_IDX(a->warnings, i, const char *)), NULL));
-    }
-    json_add(&j, "],\n");
-    json_add(&j, "  \"policy\": {\n");
-    for (i = 0; i <= PF_TENANT; i++) {
-        json_add(&j, apr_psprintf(p, "    \"%s\": {\"value\": %s, \"set_at\": %s}%s\n",
-                                  directive_names[i], json_value(p, &a->policy[i]),
-                                  json_lines(p, a->policy[i].set_at),
-                                  i < PF_TENANT ? "," : ""));
-    }
-    json_add(&j, "  },\n");
-    json_decision(&j, a);
-    json_add(&j, "  \"headers\": {");
-    for (i = 0; i < a->headers->nelts; i++) {
-        const explain_header *h = &APR_ARRAY_IDX(a->headers, i, explain_header);
-
-        json_add(&j, apr_psprintf(p, "%s\n    \"%s\": %s", i ? "," : "", h->name,
-                                  preflight_json_string(p, h->value)));
-    }
-    json_add(&j, a->headers->nelts ? "\n  }\n}\n" : "}\n}\n");
-    return apr_array_pstrcat(p, j.parts, '\0');
-}
-
-/* ---- HTML: the inspector. Every value goes through html(); the rest is
- * text of this file. */
-
-static const char *html(apr_pool_t *p, const char *s)
-{
-    return preflight_html_escape(p, s ? s : "");
-}
-
-static void html_input(json_text *t, const char *name, const char *label,
-                       const char *value, const char *placeholder)
-{
-    apr_pool_t *p = t->p;
-
-    json_add(t, apr_psprintf(p, "<label for=\"%s\">%s</label>\n<input id=\"%s\" "
-                             "name=\"%s\" value=\"%s\" placeholder=\"%s\" "
-                             "autocomplete=\"off\" spellcheck=\"false\">\n",
-                             name, label, name, name, html(p, value), placeholder));
-}
-
-static void html_form(json_text *t, request_rec *r, const explain_query *q)
-{
-    json_add(t, apr_psprintf(t->p, "<form method=\"get\" action=\"%s\" "
-                             "id=\"request\">\n", html(t->p, r->uri)));
-    html_input(t, "uri", "URI", q->uri, "/api/items");
-    html_input(t, "origin", "Origin", q->origin, "https://app.example.com");
-    html_input(t, "method", "Method", q->method,
-               "PUT: a preflight for it; empty: the actual request");
-    html_input(t, "headers", "Request headers", q->headers,
-               "content-type, x-token");
-    json_add(t, "<button type=\"submit\">Explain</button>\n</form>\n");
-}
-
-static const char *html_words(apr_pool_t *p, const apr_array_header_t *words)
-{
-    apr_array_header_t *out = apr_array_make(p, 8, sizeof(const char *));
-    int i;
-
-    for (i = 0; words && i < words->nelts; i++) {
-        APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(p, "<code>",
-            html(p, APR_ARRAY_IDX(words, i, const char *)), "</code>", NULL);
-    }
-    return out->nelts ? apr_array_pstrcat(p, out, ' ') : "(none)";
-}
-
-static const char *html_value(apr_pool_t *p, const explain_value *v)
-{
-    if (v->is_list) {
-        return v->except ? apr_pstrcat(p, html_words(p, v->words), " except ",
-                                       html_words(p, v->except), NULL)
-                         : html_words(p, v->words);
-    }
-    return v->value ? apr_pstrcat(p, "<code>", html(p, v->value), "</code>", NULL)
-                    : "(not set)";
-}
-
-static const char *html_lines(apr_pool_t *p, const apr_array_header_t *lines)
-{
-    apr_array_header_t *out = apr_array_make(p, 4, sizeof(const char *));
-    int i;
-
-    for (i = 0; i < lines->nelts; i++) {
-        const explain_line *l = &APR_ARRAY_IDX(lines, i, explain_line);
-
-        APR_ARRAY_PUSH(out, const char *) = apr_psprintf(p, "<code>%s:%d</code>",
-                                                         html(p, l->file), l->line);
-    }
-    return out->nelts ? apr_array_pstrcat(p, out, ' ') : "default";
-}
-
-static void html_console(json_text *t, const char *id, const explain_console *c)
-{
-    apr_pool_t *p = t->p;
-
-    json_add(t, apr_psprintf(p, "<dl id=\"%s\">\n", id));
-    if (c->chromium) {
-        json_add(t, apr_pstrcat(p, "<dt>Chromium (Chrome, Edge)</dt><dd>",
-                                html(p, c->chromium), "</dd>\n", NULL));
-    }
-    if (c->firefox) {
-        json_add(t, apr_pstrcat(p, "<dt>Firefox</dt><dd>", html(p, c->firefox),
-                                "</dd>\n", NULL));
-    }
-    json_add(t, "</dl>\n");
-}
-
-static const char *request_line(apr_pool_t *p, const explain_answer *a)
-{
-    const char *line = apr_pstrcat(p, a->q.origin && a->q.method ? "OPTIONS " : "GET ",
-                                   a->q.uri, "\n", NULL);
-
-    if (a->q.origin) {
-        line = apr_pstrcat(p, line, "Origin: ", a->q.origin, "\n", NULL);
-        if (a->q.method) {
-            line = apr_pstrcat(p, line, "Access-Control-Request-Method: ",
-                               a->q.method, "\n", NULL);
-        }
-    }
-    if (a->q.headers) {
-        line = apr_pstrcat(p, line, "Access-Control-Request-Headers: ",
-                           a->q.headers, "\n", NULL);
-    }
-    return line;
-}
-
-static void html_decision(json_text *t, const explain_answer *a)
-{
-    apr_pool_t *p = t->p;
-    const explain_decision *d = &a->d;
-    const char *status = d->status ? apr_psprintf(p, "answered %d by the module", d->status)
-                         : a->q.origin && a->q.method
-                           ? "answered by the handler" : "served as usual";
-    int i;
-
-    json_add(t, apr_psprintf(p, "<h2>Verdict</h2>\n<div id=\"verdict\" class=\"verdict %s\">\n"
-                             "<p><strong id=\"verdict-name\">%s</strong>: %s%s</p>\n"
-                             "<p id=\"reason\">%s</p>\n</div>\n",
-                             !d->in_scope ? "" : d->allowed ? "allowed" : "denied",
-                             d->in_scope ? html(p, d->verdict) : "out of scope",
-                             d->in_scope ? status : "the module leaves it alone",
-                             d->in_scope && !d->applied
-                             ? " (PreflightEngine ReportOnly: decided and logged, "
-                               "nothing sent)" : "",
-                             html(p, d->reason)));
-    if (d->says.chromium || d->says.firefox) {
-        json_add(t, "<h2>What the browser console says</h2>\n");
-        html_console(t, "console", &d->says);
-    }
-    if (d->elsewhere.chromium || d->elsewhere.firefox) {
-        json_add(t, "<p class=\"note\">The module refuses with no "
-                 "Access-Control-* header at all. A console message that names "
-                 "the method or header instead comes from a server that allowed "
-                 "the origin and left them out (a hand-written recipe):</p>\n");
-        html_console(t, "console-other-servers", &d->elsewhere);
-    }
-    if (d->with_credentials.chromium || d->with_credentials.firefox) {
-        json_add(t, "<h2>With credentials</h2>\n<p class=\"note\">A request that "
-                 "sends cookies or HTTP authentication (fetch with credentials: "
-                 "'include', XMLHttpRequest withCredentials) cannot read this "
-                 "answer, since PreflightAllowCredentials is not On here:</p>\n");
-        html_console(t, "console-with-credentials", &d->with_credentials);
-    }
-    if (d->in_scope) {
-        json_add(t, "<h2>Response headers</h2>\n<pre id=\"headers\">");
-        for (i = 0; i < a->headers->nelts; i++) {
-            const explain_header *h = &APR_ARRAY_IDX(a->headers, i, explain_header);
-
-            json_add(t, apr_pstrcat(p, html(p, h->name), ": ", html(p, h->value),
-                                    "\n", NULL));
-        }
-        json_add(t, a->headers->nelts ? "</pre>\n" : "(none)</pre>\n");
-    }
-    if (d->cached) {
-        json_add(t, apr_psprintf(p, "<h2>Preflight cache</h2>\n<p id=\"max-age\">"
-                 "Browsers reuse this preflight answer for: Chromium %ld s, "
-                 "Firefox %ld s, WebKit (Safari) %ld s. They cap "
-                 "Access-Control-Max-Age at 7200, 86400 and 600 seconds, and "
-                 "use 5 seconds when it is not sent.</p>\n",
-                 d->max_age[PREFLIGHT_BROWSER_CHROMIUM],
-                 d->max_age[PREFLIGHT_BROWSER_FIREFOX],
-                 d->max_age[PREFLIGHT_BROWSER_WEBKIT]));
-    }
-}
-
-static void html_warnings(json_text *t, const explain_answer *a)
-{
-    int i;
-
-    for (i = 0; i < a->warnings->nelts; i++) {
-        json_add(t, apr_pstrcat(t->p, "<p class=\"verdict denied warning\">Warning: ",
-                                html(t->p, APR_ARRAY_IDX(a->warnings, i, const char *)),
-                                "</p>\n", NULL));
-    }
-}
-
-static void html_policy(json_text *t, const explain_answer *a)
-{
-    apr_pool_t *p = t->p;
-    int i;
-
-    json_add(t, apr_psprintf(p, "<h2>Effective policy for <code>%s</code></h2>\n"
-                             "<p id=\"lookup\">Lookup status %d, handler <code>%s</code>, "
-                             "file <code>%s</code>, PreflightEngine %s.</p>\n"
-                             "<table id=\"policy\">\n<thead><tr><th>Directive</th>"
-                             "<th>Value</th><th>Set at</th></tr></thead>\n<tbody>\n",
-                             html(p, a->lookup_uri), a->lookup_status,
-                             a->handler ? html(p, a->handler) : "(none)",
-                             a->filename ? html(p, a->filename) : "(not shown)",
-                             html(p, a->mode)));
-    for (i = 0; i <= PF_TENANT; i++) {
-        json_add(t, apr_psprintf(p, "<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                                 directive_names[i], html_value(p, &a->policy[i]),
-                                 html_lines(p, a->policy[i].set_at)));
-    }
-    json_add(t, "</tbody>\n</table>\n");
-}
-
-static const char *as_html(const explain_answer *a, request_rec *r)
-{
-    apr_pool_t *p = a->p;
-    json_text t = { p, apr_array_make(p, 64, sizeof(const char *)) };
-
-    json_add(&t, apr_pstrcat(p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                             "<meta charset=\"utf-8\">\n<title>CORS policy inspector"
-                             "</title>\n<style>", preflight_html_style,
-                             "</style>\n</head>\n<body>\n"
-                             "<h1>CORS policy inspector</h1>\n", NULL));
-    html_form(&t, r, &a->q);
-    if (a->error) {
-        json_add(&t, apr_pstrcat(p, "<p id=\"error\" class=\"verdict denied\">",
-                                 html(p, a->error), "</p>\n", NULL));
-    }
-    else if (a->q.uri) {
-        json_add(&t, apr_pstrcat(p, "<h2>Request</h2>\n<pre id=\"explained\">",
-                                 html(p, request_line(p, a)), "</pre>\n", NULL));
-        if (a->lookup_refused) {
-            json_add(&t, apr_psprintf(p, "<p id=\"error\" class=\"verdict denied\">"
-                     "httpd refuses a request for this uri (status %d): its policy "
-                     "is not shown</p>\n", a->lookup_status));
-        }
-        else {
-            html_warnings(&t, a);
-            html_decision(&t, a);
-            html_policy(&t, a);
-            json_add(&t, "<h2>Decisions counted</h2>\n");
-            json_add(&t, preflight_counters_html(p, a->server));
-        }
-    }
-    json_add(&t, "<p class=\"note\">mod_preflight explain handler. The same "
-             "answer as JSON: ask without text/html in Accept (curl does).</p>\n"
-             "</body>\n</html>\n");
-    return apr_array_pstrcat(p, t.parts, '\0');
-}
-
 /* ---- the handler */
 
 static void send_answer(request_rec *r, const char *body, int as_page, int status)
@@ -1020,15 +576,15 @@ int preflight_explain(request_rec *r)
         /* the page with an empty form is the inspector's start */
         if (as_page && (!r->args || !*r->args)) {
             a.error = NULL;
-            send_answer(r, as_html(&a, r), 1, HTTP_OK);
+            send_answer(r, preflight_inspector_page(&a, r), 1, HTTP_OK);
             return OK;
         }
-        send_answer(r, as_page ? as_html(&a, r) : as_json(&a), as_page,
+        send_answer(r, as_page ? preflight_inspector_page(&a, r) : preflight_explain_json(&a), as_page,
                     HTTP_BAD_REQUEST);
         return OK;
     }
     rr = gather(&a, r);
-    send_answer(r, as_page ? as_html(&a, r) : as_json(&a), as_page, HTTP_OK);
+    send_answer(r, as_page ? preflight_inspector_page(&a, r) : preflight_explain_json(&a), as_page, HTTP_OK);
     ap_destroy_sub_req(rr);
     return OK;
 }
