@@ -247,9 +247,11 @@ static void setenvif_setters(finder *f, const mig_node *n)
         int group = -1;
         if (var[0] == '!')
             continue;
+        /* "VAR" alone sets 1, "VAR=text" the text: only $N sends a part
+         * of the Origin; anything else is a template of the groups. */
         if (eq && eq[1] == '$' && apr_isdigit(eq[2]) && !eq[3])
             group = eq[2] - '0';
-        else if (eq && strchr(eq + 1, '$'))
+        else
             group = MIG_GROUP_TEMPLATE;
         add_setter(f, var, g, group, n, lines_of(f->p, n));
         APR_ARRAY_IDX(f->setters, f->setters->nelts - 1, setter).value = eq ? eq + 1 : "1";
@@ -349,8 +351,9 @@ static rewrite *read_rewrite(apr_pool_t *p, const mig_node *rule,
         if (!strcasecmp(test, "%{REQUEST_METHOD}") && options_pattern(pat))
             rw->on_options = 1;
         else if (!strcasecmp(test, "%{HTTP:Access-Control-Request-Method}")
-                 && strcmp(pat, "^$") && strcmp(pat, "=\"\"") && pat[0] != '!')
-            rw->on_preflight = 1;
+                 && (!strcmp(pat, "!^$") || !strcmp(pat, "!=\"\"")
+                     || (strcmp(pat, "^$") && strcmp(pat, "=\"\"") && pat[0] != '!')))
+            rw->on_preflight = 1;   /* the header is there: a preflight */
         else if (!strcasecmp(test, "%{HTTP:Origin}") || !strcasecmp(test, "%{HTTP_ORIGIN}")) {
             gate_regex *g;
             const char *fl = arg(c, 2);
@@ -415,7 +418,8 @@ static void rewrite_setters(finder *f, rewrite *rw, int late)
             if (!when)
                 when = gate_make(f->p);
             add_setter(f, apr_pstrmemdup(f->p, fl, colon - fl), when,
-                       colon[1] == '%' && apr_isdigit(colon[2]) && !colon[3] ? colon[2] - '0' : -1,
+                       colon[1] == '%' && apr_isdigit(colon[2]) && !colon[3] ? colon[2] - '0'
+                       : !strchr(colon + 1, '%') ? MIG_GROUP_TEMPLATE : -1,
                        rw->rule, lines);
             s = &APR_ARRAY_IDX(f->setters, f->setters->nelts - 1, setter);
             s->late = late;
@@ -766,6 +770,53 @@ static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
     }
 }
 
+/* "*" sent under env=VAR, VAR set from the Origin: the origins the
+ * setters admit get the star. Where that is every origin but null, the
+ * proposal's * also answers null (named); where it is fewer, they are the
+ * list. 1 when the gate decided the recipe's origins. */
+static int star_gated(finder *f, mig_recipe *r, const mig_node *n, const char *var)
+{
+    apr_pool_t *p = f->p;
+    gate *g = gate_make(p);
+    int count, i, every = 1;
+    if (!find_setter(f, var, &count))
+        return 0;
+    for (i = 0; i < f->setters->nelts; i++) {
+        const setter *k = &APR_ARRAY_IDX(f->setters, i, setter);
+        if (!strcmp(k->var, var) && !gate_empty(k->when))
+            break;
+    }
+    if (i == f->setters->nelts)
+        return 0;   /* not set from the Origin */
+    use_setters(f, r, var, g, 0);
+    if (gate_empty(g) || g->unknown)
+        return 0;
+    for (i = 0; i < g->regexes->nelts && every; i++) {
+        const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, i, gate_regex);
+        mig_regex_result *res = mig_regex_eval(p, gr->regex, gr->caseless, -1);
+        every = res->any || mig_regex_matches(gr->regex, gr->caseless, "https://a.b.example:8443") == 1;
+    }
+    if (every && !g->literals->nelts) {
+        int nul = 0;
+        for (i = 0; i < g->regexes->nelts; i++) {
+            const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, i, gate_regex);
+            nul |= mig_regex_matches(gr->regex, gr->caseless, "null") == 1;
+        }
+        if (!nul && !g->any) {
+            const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, 0, gate_regex);
+            mig_add_untranslated(p, r, gr->node, "a * kept from the origin null by the regex");
+            mig_add_finding(p, r, MIG_NOT_TRANSLATED, gr->node->file, gr->node->line, NULL,
+                            "the regex %s keeps Access-Control-Allow-Origin: * from the "
+                            "origin null; PreflightAllowOrigin * answers null too", gr->regex);
+        }
+        if (r->origin_kind == MIG_ORIGIN_NONE)
+            r->origin_kind = MIG_ORIGIN_STAR;
+        return 1;
+    }
+    apply_gate(p, r, g, n);
+    return 1;
+}
+
 static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *h,
                         const mig_node *gate_if)
 {
@@ -828,6 +879,8 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
                                || (gate_if && origin_ref(gate_if->args));
     if (!reflect) {
         const char *out;
+        if (!strcmp(v, "*") && h->env && h->env[0] != '!' && star_gated(f, r, n, h->env))
+            return;
         if (!strcmp(v, "*")) {
             if (r->origin_kind == MIG_ORIGIN_NONE)
                 r->origin_kind = MIG_ORIGIN_STAR;

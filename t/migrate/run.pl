@@ -750,9 +750,26 @@ sub memcheck {
        . "and /etc/apache2, no leak, no invalid access (exit $rc)", $out);
 }
 
+# The corpus's own check (t/migrate/corpus/README.md "Checking"): each
+# expect well formed, each recipe loaded by Debian's apache2 as its load line
+# says, refused exactly where it expects invalid-config. Its lines count here.
+sub check_loads {
+    my $script = "$FindBin::Bin/corpus/check-loads.sh";
+    my $out = `cd '$ROOT' && sh '$script' 2>&1`;
+    my $rc = $? >> 8;
+    my $seen = 0;
+    for (split /\n/, $out) {
+        if (/^(not )?ok \d+ - (.*)$/) { ok(!$1, "check-loads: $2"); $seen++ }
+        elsif (/^\d+ passed, \d+ failed$/) { }
+        else { print "# check-loads: $_\n" }
+    }
+    ok($seen && $rc == 0, "check-loads: ran $seen checks, exit $rc");
+}
+
 bad_input() unless $only;
 stock() unless $only;
 memcheck() unless $only;
+check_loads() unless $only || !-x $HTTPD;
 
 print "# recipes: $count{recipes} ($count{corpus} corpus, $count{synthetic} synthetic)\n";
 print "# findings by id: " . (join(', ', map { "$_ $by_id{$_}" } sort keys %by_id) || 'none') . "\n";
