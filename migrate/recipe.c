@@ -853,7 +853,8 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
         if (h->env && !strcmp(h->env, "HTTP_ORIGIN"))
             var = "HTTP_ORIGIN";
     }
-    else if (strstr(v, "%{") && strstr(v, "}e")) {
+    else if (strstr(v, "%{") && strstr(strstr(v, "%{"), "}e")) {
+        /* "}e" after the "%{": a "}e" before it closes nothing */
         const char *s = strstr(v, "%{") + 2, *e = strstr(s, "}e");
         int count;
         const setter *st;
