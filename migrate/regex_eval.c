@@ -423,6 +423,7 @@ typedef struct {
     int any;               /* it admits every origin */
     int start, end;        /* anchored */
     int label;             /* the wildcard came from a one-label class */
+    const char *bare;      /* ".*example\.com": example.com itself too */
     int null_origin;
     const char *why;
 } reading;
@@ -501,7 +502,11 @@ static reading read_expansion(apr_pool_t *p, const char *e)
     }
     else if ((host[0] == W_LABEL || host[0] == W_ANY) && host[1]) {
         /* ".*example\.com": subdomains, with the dot forgotten; the
-         * look-alike search shows what else it takes. */
+         * look-alike search shows what else it takes. What may be empty
+         * admits the name itself too. */
+        if (host[0] == W_ANY && is_literal(host + 1, strlen(host + 1)))
+            r.bare = apr_pstrcat(p, apr_pstrdup(p, scheme), "://", host + 1,
+                                 port ? ":" : "", port ? port : "", NULL);
         host = apr_pstrcat(p, "*.", host + 1, NULL);
     }
     else if (host[0] == W_ANY && !host[1]) {
@@ -752,6 +757,12 @@ mig_regex_result *mig_regex_eval_sent(apr_pool_t *p, const char *regex,
         }
         res->single_label |= r.label;
         push_unique(res->origins, r.item);
+        if (r.bare && !strstr(r.bare, ":*")) {
+            const char *out;
+            if (!preflight_item_check(p, PREFLIGHT_LIST_ORIGINS, r.bare, &out)
+                && matches(c, out))
+                push_unique(res->origins, out);
+        }
     }
 
     /* null is no look-alike of anything: it is checked on its own. */

@@ -434,7 +434,9 @@ sub matrix_origins {
             my $h = $host =~ s/^\*\./a./r;
             my $other = $scheme eq 'https' ? 'http' : 'https';
             $add->("$scheme://$h.evil.net$pp", "$scheme://evil$h$pp", "$other://$h$pp");
-            $add->("$scheme://a.b." . ($host =~ s/^\*\.//r) . $pp) if $host =~ /^\*\./;
+            # a wildcard's parent itself: listed or not, the two must agree
+            $add->("$scheme://a.b." . ($host =~ s/^\*\.//r) . $pp, "$scheme://" . ($host =~ s/^\*\.//r) . $pp)
+                if $host =~ /^\*\./;
         }
         $add->(@{ $r->{admits} || [] });
         $add->(map { $_->{origin} // () } @{ $r->{findings} });
