@@ -82,6 +82,10 @@ apr_array_header_t *mig_words(apr_pool_t *p, const char *args);
 
 int mig_is(const mig_node *n, const char *name);
 
+/** Is this a directive (or section) httpd 2.4 knows with Debian's modules
+ *  (directives.c)? */
+int mig_known_directive(const char *name);
+
 /* ---- findings (findings.c) */
 
 typedef enum {
@@ -149,6 +153,13 @@ typedef struct {
 mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex,
                                  int caseless, int group);
 
+/** The header sends a template of the regex's groups ("$0$1"), not one
+ *  group: an origin is admitted only when the expanded template is all of
+ *  it (group MIG_GROUP_TEMPLATE, with the template as sent). */
+#define MIG_GROUP_TEMPLATE (-2)
+mig_regex_result *mig_regex_eval_sent(apr_pool_t *p, const char *regex,
+                                      int caseless, const char *sent);
+
 /** Does the regex match this subject (PCRE2 search)? -1 when it does not
  *  compile. */
 int mig_regex_matches(const char *regex, int caseless, const char *subject);
@@ -206,6 +217,13 @@ typedef struct {
     apr_array_header_t *headers;
     apr_array_header_t *expose;
     int max_age;                    /**< -1: none */
+    int origin_dependent;           /**< Access-Control-Allow-Origin's value
+                                         or presence depends on the Origin */
+    int reflect_cgi_only;           /**< reflected through %{HTTP_ORIGIN}e,
+                                         which only CGI handlers have */
+    int credentials_line;           /**< the Allow-Credentials: true line */
+    int vary_conditional_line;      /**< a Vary: Origin under a condition */
+    const char *vary_conditional_file;
     int vary_origin;                /**< Vary: Origin is added (merge,
                                          append, set) */
     int options_answered;           /**< every OPTIONS short-circuited */

@@ -29,6 +29,7 @@ typedef struct {
     const char *regex;
     int caseless;
     int group;              /* -1, or the group the header sends ($N) */
+    const char *sent;       /* or the template it sends ("$0$1") */
     const mig_node *node;
 } gate_regex;
 
@@ -62,6 +63,9 @@ typedef struct {
                                        N the regex's group N ($N, %N) */
     int late;                       /* set by mod_rewrite in a directory
                                        context: after authentication */
+    int options_only;               /* set by a rule on REQUEST_METHOD
+                                       OPTIONS: only OPTIONS answers have it */
+    const char *value;              /* as written: "$0", "$0$1", "1" */
     const mig_node *node;
     apr_array_header_t *lines;      /* mig_node *: the lines that set it */
 } setter;
@@ -71,6 +75,7 @@ typedef struct {
     int htaccess;
     apr_array_header_t *setters;    /* setter */
     apr_array_header_t *out;        /* mig_recipe * */
+    int options_answered_early;     /* a server-level rule answers OPTIONS */
 } finder;
 
 static const char *lc(apr_pool_t *p, const char *s)
@@ -242,9 +247,14 @@ static void setenvif_setters(finder *f, const mig_node *n)
         int group = -1;
         if (var[0] == '!')
             continue;
+        /* "VAR" alone sets 1, "VAR=text" the text: only $N sends a part
+         * of the Origin; anything else is a template of the groups. */
         if (eq && eq[1] == '$' && apr_isdigit(eq[2]) && !eq[3])
             group = eq[2] - '0';
+        else
+            group = MIG_GROUP_TEMPLATE;
         add_setter(f, var, g, group, n, lines_of(f->p, n));
+        APR_ARRAY_IDX(f->setters, f->setters->nelts - 1, setter).value = eq ? eq + 1 : "1";
     }
 }
 
@@ -341,8 +351,9 @@ static rewrite *read_rewrite(apr_pool_t *p, const mig_node *rule,
         if (!strcasecmp(test, "%{REQUEST_METHOD}") && options_pattern(pat))
             rw->on_options = 1;
         else if (!strcasecmp(test, "%{HTTP:Access-Control-Request-Method}")
-                 && strcmp(pat, "^$") && strcmp(pat, "=\"\"") && pat[0] != '!')
-            rw->on_preflight = 1;
+                 && (!strcmp(pat, "!^$") || !strcmp(pat, "!=\"\"")
+                     || (strcmp(pat, "^$") && strcmp(pat, "=\"\"") && pat[0] != '!')))
+            rw->on_preflight = 1;   /* the header is there: a preflight */
         else if (!strcasecmp(test, "%{HTTP:Origin}") || !strcasecmp(test, "%{HTTP_ORIGIN}")) {
             gate_regex *g;
             const char *fl = arg(c, 2);
@@ -391,12 +402,30 @@ static void rewrite_setters(finder *f, rewrite *rw, int late)
             continue;
         fl = strchr(fl, '=') + 1;
         colon = strchr(fl, ':');
-        if (!colon || !rw->origin)
+        if (!colon)
             continue;
-        add_setter(f, apr_pstrmemdup(f->p, fl, colon - fl), rw->origin,
-                   colon[1] == '%' && apr_isdigit(colon[2]) && !colon[3] ? colon[2] - '0' : -1,
-                   rw->rule, lines);
-        APR_ARRAY_IDX(f->setters, f->setters->nelts - 1, setter).late = late;
+        {
+            gate *when = rw->origin;
+            setter *s;
+            /* E=VAR:%{HTTP:Origin} sends the Origin itself, whatever it is
+             * unless a condition on the Origin says otherwise. */
+            if (origin_ref(colon + 1) && !when) {
+                when = gate_make(f->p);
+                when->any = 1;
+            }
+            if (!when && !rw->on_options)
+                continue;
+            if (!when)
+                when = gate_make(f->p);
+            add_setter(f, apr_pstrmemdup(f->p, fl, colon - fl), when,
+                       colon[1] == '%' && apr_isdigit(colon[2]) && !colon[3] ? colon[2] - '0'
+                       : !strchr(colon + 1, '%') ? MIG_GROUP_TEMPLATE : -1,
+                       rw->rule, lines);
+            s = &APR_ARRAY_IDX(f->setters, f->setters->nelts - 1, setter);
+            s->late = late;
+            s->options_only = rw->on_options;
+            s->value = colon + 1;
+        }
     }
 }
 
@@ -497,6 +526,10 @@ static int read_header(apr_pool_t *p, const mig_node *n, hdr *h)
     h->header = arg(n, i++);
     if (!h->action || !h->header)
         return 0;
+    /* mod_headers drops a colon after the name ("Header set X-Foo: bar"),
+     * as published recipes copied from a raw response often write it. */
+    if (h->header[0] && h->header[strlen(h->header) - 1] == ':')
+        h->header = apr_pstrmemdup(p, h->header, strlen(h->header) - 1);
     for (; i < n->argv->nelts; i++) {
         const char *a = arg(n, i);
         if (!strncasecmp(a, "env=", 4))
@@ -585,15 +618,22 @@ static void apply_gate(apr_pool_t *p, mig_recipe *r, const gate *g,
             mig_add_untranslated(p, r, at, apr_psprintf(p, "'%s' is not an origin", lit));
             continue;
         }
-        if (!strcmp(out, "null"))
+        /* null is named, never proposed: the proposal closes the hole. */
+        if (!strcmp(out, "null")) {
             mig_add_finding(p, r, MIG_NULL_ORIGIN, at->file, at->line, "null",
                             "the origin null is admitted: every sandboxed frame "
-                            "and file: page on any site sends it");
+                            "and file: page on any site sends it; the proposal "
+                            "leaves it out");
+            push_admits(r, "null");
+            continue;
+        }
         push_origin(r, out);
     }
     for (i = 0; i < g->regexes->nelts; i++) {
         const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, i, gate_regex);
-        mig_regex_result *res = mig_regex_eval(p, gr->regex, gr->caseless, gr->group);
+        mig_regex_result *res = gr->sent
+            ? mig_regex_eval_sent(p, gr->regex, gr->caseless, gr->sent)
+            : mig_regex_eval(p, gr->regex, gr->caseless, gr->group);
         if (res->error) {
             mig_add_finding(p, r, MIG_INVALID_CONFIG, gr->node->file, gr->node->line, NULL,
                             "the regex %s does not compile (%s): httpd refuses it",
@@ -660,6 +700,41 @@ static const setter *find_setter(const finder *f, const char *var, int *count)
     return s;
 }
 
+/* A variable set only when the method is OPTIONS puts the headers that
+ * depend on it on OPTIONS answers only: the actual responses are never
+ * readable cross-origin, which a policy cannot say (it answers both). */
+static void options_only_note(apr_pool_t *p, mig_recipe *r, const setter *k,
+                              const char *var)
+{
+    mig_add_untranslated(p, r, k->node, apr_psprintf(p,
+        "%s is set on OPTIONS requests only: the headers that depend on it go "
+        "on OPTIONS answers, never on the actual responses", var));
+    mig_add_finding(p, r, MIG_NOT_TRANSLATED, k->node->file, k->node->line, NULL,
+                    "%s is set only when the method is OPTIONS, so the CORS "
+                    "headers that depend on it reach preflights only and no "
+                    "actual response is readable cross-origin; the proposal "
+                    "answers actual requests too", var);
+}
+
+/* The non-reflecting value of Access-Control-Allow-Origin ("*", a fixed
+ * origin) sent under env=VAR: the value does not depend on the Origin,
+ * its presence may. */
+static void env_presence(finder *f, mig_recipe *r, const char *var)
+{
+    int i, j;
+    for (i = 0; i < f->setters->nelts; i++) {
+        const setter *k = &APR_ARRAY_IDX(f->setters, i, setter);
+        if (strcmp(k->var, var))
+            continue;
+        for (j = 0; j < k->lines->nelts; j++)
+            add_line(r, APR_ARRAY_IDX(k->lines, j, const mig_node *));
+        if (k->options_only)
+            options_only_note(f->p, r, k, var);
+        if (!gate_empty(k->when))
+            r->origin_dependent = 1;
+    }
+}
+
 /* The setters of var gate the header; with sends, the header also sends
  * the variable's value, so their regex groups count. */
 static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
@@ -673,6 +748,8 @@ static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
             continue;
         for (j = 0; j < k->lines->nelts; j++)
             add_line(r, APR_ARRAY_IDX(k->lines, j, const mig_node *));
+        if (k->options_only)
+            options_only_note(f->p, r, k, var);
         if (k->late)
             mig_add_finding(f->p, r, MIG_NOT_ON_ERRORS, k->node->file, k->node->line, NULL,
                             "%s is set by mod_rewrite in a directory context, which "
@@ -682,7 +759,8 @@ static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
         for (j = 0; j < k->when->regexes->nelts; j++) {
             gate_regex *g = apr_array_push(into->regexes);
             *g = APR_ARRAY_IDX(k->when->regexes, j, gate_regex);
-            g->group = sends ? k->group : -1;
+            g->group = sends && k->group >= 0 ? k->group : -1;
+            g->sent = sends && k->group == MIG_GROUP_TEMPLATE ? k->value : NULL;
         }
         apr_array_cat(into->literals, k->when->literals);
         if (k->when->unknown && !into->unknown) {
@@ -692,6 +770,53 @@ static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
     }
 }
 
+/* "*" sent under env=VAR, VAR set from the Origin: the origins the
+ * setters admit get the star. Where that is every origin but null, the
+ * proposal's * also answers null (named); where it is fewer, they are the
+ * list. 1 when the gate decided the recipe's origins. */
+static int star_gated(finder *f, mig_recipe *r, const mig_node *n, const char *var)
+{
+    apr_pool_t *p = f->p;
+    gate *g = gate_make(p);
+    int count, i, every = 1;
+    if (!find_setter(f, var, &count))
+        return 0;
+    for (i = 0; i < f->setters->nelts; i++) {
+        const setter *k = &APR_ARRAY_IDX(f->setters, i, setter);
+        if (!strcmp(k->var, var) && !gate_empty(k->when))
+            break;
+    }
+    if (i == f->setters->nelts)
+        return 0;   /* not set from the Origin */
+    use_setters(f, r, var, g, 0);
+    if (gate_empty(g) || g->unknown)
+        return 0;
+    for (i = 0; i < g->regexes->nelts && every; i++) {
+        const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, i, gate_regex);
+        mig_regex_result *res = mig_regex_eval(p, gr->regex, gr->caseless, -1);
+        every = res->any || mig_regex_matches(gr->regex, gr->caseless, "https://a.b.example:8443") == 1;
+    }
+    if (every && !g->literals->nelts) {
+        int nul = 0;
+        for (i = 0; i < g->regexes->nelts; i++) {
+            const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, i, gate_regex);
+            nul |= mig_regex_matches(gr->regex, gr->caseless, "null") == 1;
+        }
+        if (!nul && !g->any) {
+            const gate_regex *gr = &APR_ARRAY_IDX(g->regexes, 0, gate_regex);
+            mig_add_untranslated(p, r, gr->node, "a * kept from the origin null by the regex");
+            mig_add_finding(p, r, MIG_NOT_TRANSLATED, gr->node->file, gr->node->line, NULL,
+                            "the regex %s keeps Access-Control-Allow-Origin: * from the "
+                            "origin null; PreflightAllowOrigin * answers null too", gr->regex);
+        }
+        if (r->origin_kind == MIG_ORIGIN_NONE)
+            r->origin_kind = MIG_ORIGIN_STAR;
+        return 1;
+    }
+    apply_gate(p, r, g, n);
+    return 1;
+}
+
 static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *h,
                         const mig_node *gate_if)
 {
@@ -699,7 +824,7 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
     const char *v = h->value ? h->value : "";
     const char *var = NULL;
     gate *g = gate_make(p);
-    int reflect = 0;
+    int reflect = 0, cgi;
 
     r->origin_line = r->origin_line ? r->origin_line : n->line;
     if (!strncasecmp(v, "expr=", 5))
@@ -714,14 +839,22 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
                         "the recipe meant to reflect the Origin (list the origins)", v);
         return;
     }
-    else if (strcasestr(v, "%{HTTP_ORIGIN}e")) {
+    else if (strcasestr(v, "%{HTTP_ORIGIN}e") && !find_setter(f, "HTTP_ORIGIN", &cgi)) {
+        /* The CGI variable: present whenever an Origin came, under a
+         * handler that adds the CGI variables; env=HTTP_ORIGIN is the same
+         * test. */
         reflect = 1;
+        r->reflect_cgi_only = 1;
+        mig_add_untranslated(p, r, n, "%{HTTP_ORIGIN}e exists only under a CGI or PHP handler");
         mig_add_finding(p, r, MIG_NOT_TRANSLATED, n->file, n->line, NULL,
                         "%%{HTTP_ORIGIN}e is set only where a handler adds the CGI "
                         "variables (CGI, PHP): static files and errors get an empty "
                         "header; the proposal answers them all");
+        if (h->env && !strcmp(h->env, "HTTP_ORIGIN"))
+            var = "HTTP_ORIGIN";
     }
-    else if (strstr(v, "%{") && strstr(v, "}e")) {
+    else if (strstr(v, "%{") && strstr(strstr(v, "%{"), "}e")) {
+        /* "}e" after the "%{": a "}e" before it closes nothing */
         const char *s = strstr(v, "%{") + 2, *e = strstr(s, "}e");
         int count;
         const setter *st;
@@ -738,18 +871,33 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
         reflect = 1;
         use_setters(f, r, var, g, 1);
     }
+    if (reflect)
+        r->origin_dependent = 1;
+    else if (h->env && h->env[0] != '!')
+        env_presence(f, r, h->env);
+    if (!reflect && (h->expr || gate_if))
+        r->origin_dependent |= (h->expr && origin_ref(h->expr))
+                               || (gate_if && origin_ref(gate_if->args));
     if (!reflect) {
         const char *out;
+        if (!strcmp(v, "*") && h->env && h->env[0] != '!' && star_gated(f, r, n, h->env))
+            return;
         if (!strcmp(v, "*")) {
             if (r->origin_kind == MIG_ORIGIN_NONE)
                 r->origin_kind = MIG_ORIGIN_STAR;
             return;
         }
         if (!preflight_item_check(p, PREFLIGHT_LIST_ORIGINS, v, &out)) {
-            if (!strcmp(out, "null"))
+            if (!strcmp(out, "null")) {
+                /* Often meant as "no origin", it admits every sandboxed
+                 * frame: named, and left out of the proposal. */
                 mig_add_finding(p, r, MIG_NULL_ORIGIN, n->file, n->line, "null",
                                 "Access-Control-Allow-Origin: null lets every "
-                                "sandboxed frame and file: page read the response");
+                                "sandboxed frame and file: page read the response; "
+                                "the proposal leaves it out");
+                push_admits(r, "null");
+                return;
+            }
             if (r->origin_kind == MIG_ORIGIN_STAR) {
                 mig_add_untranslated(p, r, n, "an origin next to *");
                 return;
@@ -822,17 +970,25 @@ static void read_cors_header(finder *f, mig_recipe *r, const mig_node *n,
         }
         if (!origin)
             return;
-        r->vary_origin = 1;
+        /* A Vary: Origin sent only where the origin matched leaves the
+         * refused answers without it: a cache keeps one of those for
+         * everyone. Vary lines are judged by vary-missing and
+         * vary-overwritten only, never by not-on-errors (README "Migrating
+         * from a recipe"). */
+        if (h.env || h.expr || gate_if) {
+            if (!r->vary_conditional_line) {
+                r->vary_conditional_line = n->line;
+                r->vary_conditional_file = n->file;
+            }
+        }
+        else
+            r->vary_origin = 1;
         if (!strcmp(action, "set"))
             mig_add_finding(p, r, MIG_VARY_OVERWRITTEN, n->file, n->line, NULL,
                             "Header set Vary replaces the Vary that httpd and the "
                             "backend send (Accept-Encoding from mod_deflate, say): "
                             "caches then mix up variants; mod_preflight merges "
                             "Origin into the existing Vary");
-        if (!h.cond_always)
-            mig_add_finding(p, r, MIG_NOT_ON_ERRORS, n->file, n->line, NULL,
-                            "Header %s Vary without always: error responses "
-                            "(401, 404, 500) go out without Vary: Origin", h.action);
         if (!other)
             add_line(r, n);
         return;
@@ -862,7 +1018,11 @@ static void read_cors_header(finder *f, mig_recipe *r, const mig_node *n,
                         "makes with R=2xx; mod_preflight writes it on every response",
                         h.action, h.header);
     if (!strcmp(action, "add") || !strcmp(action, "append") || !strcmp(action, "merge")) {
-        if (header_is(&h, "Access-Control-Allow-Origin") || header_is(&h, "Access-Control-Allow-Credentials"))
+        /* A second field of a list header is merged by the browser; of a
+         * single-valued one it fails the CORS check or is ignored. */
+        if (header_is(&h, "Access-Control-Allow-Origin")
+            || header_is(&h, "Access-Control-Allow-Credentials")
+            || header_is(&h, "Access-Control-Max-Age"))
             mig_add_finding(p, r, MIG_DUPLICATE_HEADER_RISK, n->file, n->line, NULL,
                             "Header %s %s: where a backend or another line also "
                             "sets it, the response carries two values and browsers "
@@ -873,8 +1033,11 @@ static void read_cors_header(finder *f, mig_recipe *r, const mig_node *n,
         read_origin(f, r, n, &h, gate_if);
     }
     else if (header_is(&h, "Access-Control-Allow-Credentials")) {
-        if (h.value && !strcasecmp(h.value, "true"))
+        if (h.value && !strcasecmp(h.value, "true")) {
             r->credentials = 1;
+            if (!r->credentials_line)
+                r->credentials_line = n->line;
+        }
     }
     else if (header_is(&h, "Access-Control-Allow-Methods")) {
         apr_array_header_t *m = split_list(p, h.value, 1);
@@ -917,9 +1080,9 @@ static int limit_has_options(const mig_node *sec)
     return 0;
 }
 
-/* Authentication over OPTIONS in this scope or above it, not lifted for
- * OPTIONS by a <Limit>/<LimitExcept>. */
-static int auth_over_options(const mig_node *scope_node)
+/* The Require that puts authentication over OPTIONS in this scope or
+ * above it, not lifted for OPTIONS by a <Limit>/<LimitExcept>; or NULL. */
+static const mig_node *auth_over_options(const mig_node *scope_node)
 {
     const mig_node *s;
     for (s = scope_node; s; s = s->parent) {
@@ -927,22 +1090,22 @@ static int auth_over_options(const mig_node *scope_node)
         for (i = 0; i < s->kids->nelts; i++) {
             const mig_node *k = APR_ARRAY_IDX(s->kids, i, const mig_node *);
             if (require_auth(k))
-                return 1;
+                return k;
             if (k->section && (mig_is(k, "IfModule") || mig_is(k, "RequireAll"))) {
                 int j;
                 for (j = 0; j < k->kids->nelts; j++)
                     if (require_auth(APR_ARRAY_IDX(k->kids, j, const mig_node *)))
-                        return 1;
+                        return APR_ARRAY_IDX(k->kids, j, const mig_node *);
             }
             if (k->section && mig_is(k, "Limit") && limit_has_options(k)) {
                 int j;
                 for (j = 0; j < k->kids->nelts; j++)
                     if (require_auth(APR_ARRAY_IDX(k->kids, j, const mig_node *)))
-                        return 1;
+                        return APR_ARRAY_IDX(k->kids, j, const mig_node *);
             }
         }
     }
-    return 0;
+    return NULL;
 }
 
 static int has_auth_inside(const mig_node *sec)
@@ -1072,11 +1235,47 @@ static void read_rewrites(finder *f, mig_recipe *r, apr_array_header_t *lines,
     }
 }
 
+/* mod_actions' "Script OPTIONS /cgi-bin/x" hands every OPTIONS request to
+ * a program: what it answers is not in the configuration. */
+static void read_script_options(apr_pool_t *p, mig_recipe *r, const mig_node *n)
+{
+    add_line(r, n);
+    r->options_answered = 1;
+    mig_add_finding(p, r, MIG_OPTIONS_HIJACKED, n->file, n->line, NULL,
+                    "every OPTIONS request is handed to %s here, not just "
+                    "preflights: plain OPTIONS, WebDAV and the application lose "
+                    "their own answer (Allow, DAV)", arg(n, 1) ? arg(n, 1) : "a script");
+    mig_add_untranslated(p, r, n, "a script that answers OPTIONS");
+    mig_add_finding(p, r, MIG_NOT_TRANSLATED, n->file, n->line, NULL,
+                    "what %s answers to OPTIONS is not in the configuration: "
+                    "check that the proposal's methods and headers are the ones "
+                    "it allows", arg(n, 1) ? arg(n, 1) : "the script");
+}
+
 static int by_line(const void *a, const void *b)
 {
     const mig_node *x = *(const mig_node *const *)a, *y = *(const mig_node *const *)b;
     int c = strcmp(x->file, y->file);
     return c ? c : x->line - y->line;
+}
+
+/* httpd refuses a file with a directive no loaded module defines ("Invalid
+ * command"): the recipe's lines then never run. Only the recipe's own
+ * scope is judged, where a published recipe brings such a line (nginx's
+ * "Return 200" in an <If>). */
+static void unknown_directives(apr_pool_t *p, mig_recipe *r, const apr_array_header_t *lines)
+{
+    int i;
+    for (i = 0; i < lines->nelts; i++) {
+        const mig_node *n = APR_ARRAY_IDX(lines, i, found).node;
+        if (mig_known_directive(n->name))
+            continue;
+        mig_add_finding(p, r, MIG_INVALID_CONFIG, n->file, n->line, NULL,
+                        "httpd 2.4 has no directive %s (no module Debian ships "
+                        "defines it): httpd refuses the %s with \"Invalid "
+                        "command\", and none of its lines run", n->name,
+                        r->htaccess ? ".htaccess (500 on every request)" : "configuration");
+    }
 }
 
 /* The scope's recipe, or nothing when it has no CORS line. */
@@ -1085,6 +1284,7 @@ static void read_scope(finder *f, mig_node *scope_node, int file_level)
     apr_pool_t *p = f->p;
     apr_array_header_t *lines = apr_array_make(p, 8, sizeof(found));
     mig_recipe *r = apr_pcalloc(p, sizeof(*r));
+    const mig_node *auth_at;
     int i, server_level;
 
     scope_lines(p, scope_node, NULL, lines);
@@ -1111,10 +1311,13 @@ static void read_scope(finder *f, mig_node *scope_node, int file_level)
             read_limits(f, r, n);
         else if (mig_is(n, "Require"))
             read_require_method(f, r, n);
+        else if (mig_is(n, "Script") && arg(n, 0) && !strcasecmp(arg(n, 0), "OPTIONS"))
+            read_script_options(p, r, n);
     }
     read_rewrites(f, r, lines, server_level);
     if (!r->lines->nelts && !r->findings->nelts)
         return;
+    unknown_directives(p, r, lines);
 
     /* An <If> on the Origin that held only recipe lines goes with them. */
     for (i = 0; i < lines->nelts; i++) {
@@ -1142,28 +1345,39 @@ static void read_scope(finder *f, mig_node *scope_node, int file_level)
     if (r->origin_kind == MIG_ORIGIN_REFLECT_ANY) {
         int line = r->origin_line ? r->origin_line : r->line;
         const char *file = APR_ARRAY_IDX(r->lines, 0, const mig_node *)->file;
-        mig_add_finding(p, r, MIG_ANY_ORIGIN_REFLECTED, file, line, "https://evil.example",
+        /* Through the CGI variable only a CGI or PHP answer reflects: no
+         * origin is shown that a static file would not bear out. */
+        const char *evil = r->reflect_cgi_only ? NULL : "https://evil.example";
+        mig_add_finding(p, r, MIG_ANY_ORIGIN_REFLECTED, file, line, evil,
                         "the request's Origin is sent back whatever it is: any "
                         "site, https://evil.example included, can read these responses");
         if (r->credentials)
-            mig_add_finding(p, r, MIG_CREDENTIALS_ANY_ORIGIN, file, line, "https://evil.example",
+            mig_add_finding(p, r, MIG_CREDENTIALS_ANY_ORIGIN, file, r->credentials_line,
+                            evil,
                             "any origin is reflected with Access-Control-Allow-Credentials: "
                             "true: any site can read these responses with the user's "
                             "cookies; list the origins that may");
-        push_admits(r, "https://evil.example");
+        if (evil)
+            push_admits(r, evil);
     }
     if (r->origin_kind == MIG_ORIGIN_STAR && r->credentials) {
         const char *file = APR_ARRAY_IDX(r->lines, 0, const mig_node *)->file;
-        mig_add_finding(p, r, MIG_CREDENTIALS_ANY_ORIGIN, file, r->origin_line, NULL,
+        mig_add_finding(p, r, MIG_CREDENTIALS_ANY_ORIGIN, file, r->credentials_line, NULL,
                         "Access-Control-Allow-Origin * with Access-Control-Allow-"
                         "Credentials: true: browsers refuse every credentialed "
                         "answer; the proposal drops credentials (list the origins "
                         "that may send them)");
     }
-    if ((r->origin_kind == MIG_ORIGIN_LIST || r->origin_kind == MIG_ORIGIN_REFLECT_ANY)
-        && !r->vary_origin) {
+    /* A fixed Access-Control-Allow-Origin sent always depends on nothing
+     * in the request: no Vary is missing there. */
+    if (r->origin_dependent && !r->vary_origin) {
         const char *file = APR_ARRAY_IDX(r->lines, 0, const mig_node *)->file;
-        mig_add_finding(p, r, MIG_VARY_MISSING, file, r->origin_line, NULL,
+        int line = r->origin_line;
+        if (r->vary_conditional_line) {
+            file = r->vary_conditional_file;
+            line = r->vary_conditional_line;
+        }
+        mig_add_finding(p, r, MIG_VARY_MISSING, file, line, NULL,
                         "the answer depends on the Origin but no Vary: Origin is "
                         "sent: a cache can hand one origin's answer to another");
     }
@@ -1189,7 +1403,7 @@ static void read_scope(finder *f, mig_node *scope_node, int file_level)
                                 "PreflightAllowHeaders if the API takes it");
         }
     }
-    if (r->origin_kind != MIG_ORIGIN_NONE && auth_over_options(scope_node)) {
+    if (r->origin_kind != MIG_ORIGIN_NONE && (auth_at = auth_over_options(scope_node))) {
         int exempt = 0;
         for (i = 0; i < r->findings->nelts; i++) {
             mig_finding_id id = APR_ARRAY_IDX(r->findings, i, mig_finding).id;
@@ -1198,9 +1412,11 @@ static void read_scope(finder *f, mig_node *scope_node, int file_level)
             if (id == MIG_OPTIONS_HIJACKED && server_level)
                 exempt = 1;
         }
+        /* A rule at the server or virtual host level answers OPTIONS in
+         * translate_name, before any authentication below it runs. */
+        exempt |= f->options_answered_early;
         if (!exempt) {
-            const mig_node *first = APR_ARRAY_IDX(r->lines, 0, const mig_node *);
-            mig_add_finding(p, r, MIG_PREFLIGHT_NEEDS_AUTH, first->file, first->line, NULL,
+            mig_add_finding(p, r, MIG_PREFLIGHT_NEEDS_AUTH, auth_at->file, auth_at->line, NULL,
                             "authentication covers OPTIONS here, and browsers send "
                             "preflights without credentials: they get 401 and the "
                             "cross-origin request fails; mod_preflight answers "
@@ -1254,6 +1470,8 @@ static void collect_setters(finder *f, const mig_node *n, apr_array_header_t *co
         else if (mig_is(k, "RewriteRule")) {
             rewrite *rw = read_rewrite(f->p, k, conds);
             rewrite_setters(f, rw, per_directory(f, k));
+            if (rw->on_options && !rw->on_preflight && rw->status && !per_directory(f, k))
+                f->options_answered_early = 1;
             conds = apr_array_make(f->p, 2, sizeof(const mig_node *));
         }
     }
@@ -1280,6 +1498,7 @@ void mig_find_recipes(apr_pool_t *p, mig_node *root, int htaccess,
     f.htaccess = htaccess;
     f.setters = apr_array_make(p, 4, sizeof(setter));
     f.out = out;
+    f.options_answered_early = 0;
     collect_setters(&f, root, apr_array_make(p, 2, sizeof(const mig_node *)));
     read_scope(&f, root, 1);
     walk_scopes(&f, root);

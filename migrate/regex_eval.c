@@ -69,6 +69,7 @@ typedef struct {
     pcre2_match_context *mc;
     int group;      /* -1: any match admits; N: group N must be the whole
                        subject (the header sends $N, not the Origin) */
+    const char *sent;   /* or the template the header sends ("$0$1") */
 } compiled;
 
 static apr_status_t free_compiled(void *data)
@@ -107,6 +108,30 @@ static compiled *compile(apr_pool_t *p, const char *regex, int caseless,
     return c;
 }
 
+/* Does the template, its $N replaced by the groups as mod_setenvif does
+ * (an unset group is empty), expand to all of the subject? */
+static int sent_is(const char *t, const char *s, const PCRE2_SIZE *ov, int rc)
+{
+    apr_size_t at = 0, len = strlen(s);
+    for (; *t; t++) {
+        if (*t == '$' && apr_isdigit(t[1])) {
+            int g = *++t - '0';
+            apr_size_t n;
+            if (g >= rc || ov[2 * g] == PCRE2_UNSET)
+                continue;
+            n = ov[2 * g + 1] - ov[2 * g];
+            if (at + n > len || memcmp(s + at, s + ov[2 * g], n))
+                return 0;
+            at += n;
+            continue;
+        }
+        if (at >= len || s[at] != *t)
+            return 0;
+        at++;
+    }
+    return at == len;
+}
+
 static int matches(const compiled *c, const char *s)
 {
     apr_size_t len = strlen(s);
@@ -114,11 +139,13 @@ static int matches(const compiled *c, const char *s)
     PCRE2_SIZE *ov;
     if (rc < 0)
         return 0;
+    ov = pcre2_get_ovector_pointer(c->md);
+    if (c->sent)
+        return sent_is(c->sent, s, ov, rc);
     if (c->group < 0)
         return 1;
     if (c->group >= rc)
         return 0;
-    ov = pcre2_get_ovector_pointer(c->md);
     return ov[2 * c->group] == 0 && ov[2 * c->group + 1] == len;
 }
 
@@ -396,6 +423,7 @@ typedef struct {
     int any;               /* it admits every origin */
     int start, end;        /* anchored */
     int label;             /* the wildcard came from a one-label class */
+    const char *bare;      /* ".*example\.com": example.com itself too */
     int null_origin;
     const char *why;
 } reading;
@@ -474,7 +502,11 @@ static reading read_expansion(apr_pool_t *p, const char *e)
     }
     else if ((host[0] == W_LABEL || host[0] == W_ANY) && host[1]) {
         /* ".*example\.com": subdomains, with the dot forgotten; the
-         * look-alike search shows what else it takes. */
+         * look-alike search shows what else it takes. What may be empty
+         * admits the name itself too. */
+        if (host[0] == W_ANY && is_literal(host + 1, strlen(host + 1)))
+            r.bare = apr_pstrcat(p, apr_pstrdup(p, scheme), "://", host + 1,
+                                 port ? ":" : "", port ? port : "", NULL);
         host = apr_pstrcat(p, "*.", host + 1, NULL);
     }
     else if (host[0] == W_ANY && !host[1]) {
@@ -626,6 +658,13 @@ static void push_unique(apr_array_header_t *a, const char *s)
 mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless,
                                  int group)
 {
+    return mig_regex_eval_sent(p, regex, caseless,
+                               group >= 0 ? apr_psprintf(p, "$%d", group) : NULL);
+}
+
+mig_regex_result *mig_regex_eval_sent(apr_pool_t *p, const char *regex,
+                                      int caseless, const char *sent)
+{
     mig_regex_result *res = apr_pcalloc(p, sizeof(*res));
     compiled *c;
     rx x;
@@ -642,7 +681,8 @@ mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless,
     c = compile(p, regex, caseless, &res->error);
     if (!c)
         return res;
-    c->group = group;
+    c->group = -1;
+    c->sent = sent;
     if (!is_literal(regex, strlen(regex))) {
         APR_ARRAY_PUSH(res->untranslated, const char *) = "control characters in the pattern";
         return res;
@@ -686,6 +726,14 @@ mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless,
             if (strstr(probe, ":*"))
                 probe = apr_pstrcat(p, apr_pstrmemdup(p, probe, strstr(probe, ":*") - probe),
                                     ":8080", NULL);
+            if (!matches(c, probe) && c->sent
+                && pcre2_match(c->code, (PCRE2_SPTR)probe, strlen(probe), 0, 0,
+                               c->md, c->mc) >= 0) {
+                push_unique(res->untranslated, apr_psprintf(p,
+                    "the header sends %s, which for the origin %s is not that "
+                    "origin: browsers refuse it", c->sent, probe));
+                continue;
+            }
             if (!matches(c, probe)) {
                 push_unique(res->untranslated, apr_psprintf(p,
                     "reading the pattern as %s disagrees with PCRE2 (it does not "
@@ -709,6 +757,12 @@ mig_regex_result *mig_regex_eval(apr_pool_t *p, const char *regex, int caseless,
         }
         res->single_label |= r.label;
         push_unique(res->origins, r.item);
+        if (r.bare && !strstr(r.bare, ":*")) {
+            const char *out;
+            if (!preflight_item_check(p, PREFLIGHT_LIST_ORIGINS, r.bare, &out)
+                && matches(c, out))
+                push_unique(res->origins, out);
+        }
     }
 
     /* null is no look-alike of anything: it is checked on its own. */

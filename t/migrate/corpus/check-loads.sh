@@ -88,6 +88,7 @@ check_expect() {
     [ "$(grep -c '^load ' "$d/expect")" = 1 ] || errs="$errs; not exactly one load line"
     head -1 "$d/$f" | grep -q '^# Source: ' || errs="$errs; first line is not '# Source: '"
     while IFS= read -r line; do
+        case $line in "#"*) continue ;; esac   # a comment: "# why: ..."
         set -- $line
         case ${1:-} in
             load|"") ;;
