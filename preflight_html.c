@@ -15,41 +15,7 @@
 #include "apr_strings.h"
 
 #include "preflight_html.h"
-
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF). */
-static apr_size_t utf8_length(const unsigned char *s)
-{
-    apr_size_t n, i;
-    unsigned long cp;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    }
-    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    }
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        n = 4;
-        cp = s[0] & 0x07;
-    }
-    else {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;           /* also stops at the terminating NUL */
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return n;
-}
+#include "preflight_json.h"
 
 static char *append(char *o, const char *s)
 {
@@ -84,7 +50,7 @@ const char *preflight_html_escape(apr_pool_t *p, const char *s)
         else if (*in < 0x80) {
             *o++ = (char)*in++;
         }
-        else if ((n = utf8_length(in)) > 0) {
+        else if ((n = preflight_utf8_length(in)) > 0) {
             memcpy(o, in, n);
             o += n;
             in += n;

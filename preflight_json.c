@@ -15,9 +15,8 @@
 
 #include "preflight_json.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF). */
-static apr_size_t utf8_length(const unsigned char *s)
+/* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF. */
+apr_size_t preflight_utf8_length(const unsigned char *s)
 {
     apr_size_t n, i;
     unsigned long cp;
@@ -77,7 +76,7 @@ const char *preflight_json_string(apr_pool_t *p, const char *s)
         else if (*in < 0x80) {
             *o++ = (char)*in++;
         }
-        else if ((n = utf8_length(in)) > 0) {
+        else if ((n = preflight_utf8_length(in)) > 0) {
             memcpy(o, in, n);
             o += n;
             in += n;

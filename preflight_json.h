@@ -19,6 +19,10 @@
  *  sequence becomes U+FFFD, so the result is always valid JSON. */
 const char *preflight_json_string(apr_pool_t *p, const char *s);
 
+/** Length of the valid UTF-8 sequence at s, or 0 (also shared by the HTML
+ *  escaping of preflight_html.c). */
+apr_size_t preflight_utf8_length(const unsigned char *s);
+
 typedef enum {
     PREFLIGHT_FORM_OK,
     PREFLIGHT_FORM_BAD_ESCAPE,     /**< % not followed by two hex digits */
