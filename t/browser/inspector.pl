@@ -21,7 +21,7 @@ use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use JSON::PP;
 use lib dirname(__FILE__) . '/../lib';
-use PreflightServer qw(free_port start_httpd stop_httpd);
+use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 
 my $src = abs_path(dirname(__FILE__) . '/../..');
 my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
@@ -39,13 +39,8 @@ my $PAGE = "http://127.0.0.1:$port{P}";
 my $OTHER = "http://127.0.0.1:$port{D}";
 
 {
-    open my $in, '<', "$src/t/browser/inspector.conf.in" or die $!;
-    local $/;
-    my $conf = <$in>;
-    $conf =~ s/\@ROOT\@/$root/g;
-    $conf =~ s/\@SRC\@/$src/g;
-    $conf =~ s/\@MODULE\@/$module/g;
-    $conf =~ s/\@PORT_(\w)\@/$port{$1}/g;
+    my $conf = fill_template("$src/t/browser/inspector.conf.in", ROOT => $root, SRC => $src,
+                             MODULE => $module, map { ("PORT_$_" => $port{$_}) } keys %port);
     open my $out, '>', "$root/httpd.conf" or die $!;
     print $out $conf;
 }

@@ -52,7 +52,7 @@ use JSON::PP;
 use POSIX qw(WNOHANG setpgid);
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
-use PreflightServer qw(free_port start_httpd stop_httpd);
+use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 
 my ($engine, $wordpress) = ('chromium', 0);
 GetOptions('engine=s' => \$engine, 'wordpress' => \$wordpress)
@@ -283,13 +283,8 @@ if ($wordpress) {
 # ---- the server
 
 sub write_conf {
-    open my $in, '<', "$src/t/browser/httpd.conf.in" or die $!;
-    local $/;
-    my $conf = <$in>;
-    $conf =~ s/\@ROOT\@/$root/g;
-    $conf =~ s/\@SRC\@/$src/g;
-    $conf =~ s/\@MODULE\@/$module/g;
-    $conf =~ s/\@PORT_(\w)\@/$port{$1}/g;
+    my $conf = fill_template("$src/t/browser/httpd.conf.in", ROOT => $root, SRC => $src,
+                             MODULE => $module, map { ("PORT_$_" => $port{$_}) } keys %port);
     open my $out, '>', "$root/httpd.conf" or die $!;
     print $out $conf;
     close $out;

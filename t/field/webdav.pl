@@ -33,7 +33,7 @@ use File::Temp qw(tempdir);
 use Test::More;
 use Time::HiRes qw(time);
 use lib dirname(__FILE__) . '/../lib';
-use PreflightServer qw(free_port start_httpd stop_httpd);
+use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 use PreflightTest qw(raw_request raw_exchange parse_response fields_of);
 
 my $src = abs_path(dirname(__FILE__) . '/../..');
@@ -72,13 +72,8 @@ sub prepare {
         or die "htpasswd failed (apache2-utils)\n";
     chmod 0644, "$root/htpasswd";
     my ($port, $proxy_port) = (free_port(), free_port());
-    open my $in, '<', "$src/t/field/conf/webdav.conf.in" or die $!;
-    my $conf = do { local $/; <$in> };
-    $conf =~ s/\@ROOT\@/$root/g;
-    $conf =~ s/\@PORT\@/$port/g;
-    $conf =~ s/\@PROXY_PORT\@/$proxy_port/g;
-    $conf =~ s/\@MODULE\@/$module/g;
-    $conf =~ s/\@ALLOWED\@/$ALLOWED/g;
+    my $conf = fill_template("$src/t/field/conf/webdav.conf.in", ROOT => $root, PORT => $port,
+                             PROXY_PORT => $proxy_port, MODULE => $module, ALLOWED => $ALLOWED);
     open my $out, '>', "$root/httpd.conf" or die $!;
     print $out $conf;
     close $out;

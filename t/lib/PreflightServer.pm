@@ -6,6 +6,8 @@ package PreflightServer;
 # by name and never through a system service.
 #
 # Perl:  use PreflightServer qw(free_port start_httpd stop_httpd ...);
+#        fill_template(FILE, NAME => value, ...) fills a *.conf.in;
+#        run_captured(COMMAND...) runs a command for its output
 # Shell: tools/server.sh wraps the same code, run as a script:
 #   perl t/lib/PreflightServer.pm free-port [N]
 #       N distinct free ports, one a line
@@ -32,7 +34,8 @@ use IO::Socket::INET;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
-our @EXPORT_OK = qw(free_port start_httpd wait_httpd stop_httpd graceful_httpd read_pid);
+our @EXPORT_OK = qw(free_port start_httpd wait_httpd stop_httpd graceful_httpd read_pid
+                    run_captured fill_template);
 
 my %handed_out;
 
@@ -121,6 +124,17 @@ sub log_tail {
     my @lines = <$fh>;
     splice @lines, 0, @lines - 20 if @lines > 20;
     return "\n--- last lines of $file\n" . join '', @lines;
+}
+
+# A configuration template's text with every @NAME@ replaced by its value;
+# a name without a value is an error, so a template and its caller cannot
+# drift apart unnoticed.
+sub fill_template {
+    my ($template, %v) = @_;
+    open my $in, '<', $template or die "cannot read $template: $!\n";
+    my $text = do { local $/; <$in> };
+    $text =~ s/\@(\w+)\@/exists $v{$1} ? $v{$1} : die "$template: no value for \@$1\@\n"/ge;
+    return $text;
 }
 
 # The output of a command, stderr included, and its exit status in $?.

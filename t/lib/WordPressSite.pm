@@ -54,7 +54,7 @@ use JSON::PP;
 use IO::Socket::UNIX;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
-use PreflightServer qw(free_port start_httpd stop_httpd read_pid);
+use PreflightServer qw(free_port start_httpd stop_httpd read_pid run_captured fill_template);
 
 my $SRC = abs_path(dirname(__FILE__) . '/../..');
 my $WORDPRESS = $ENV{WORDPRESS_DIR} // '/usr/share/wordpress';
@@ -80,12 +80,6 @@ sub spew {
     close $fh or die "cannot write $file: $!\n";
 }
 
-sub fill {
-    my ($template, %v) = @_;
-    my $text = slurp($template) or die "cannot read $template\n";
-    $text =~ s/\@(\w+)\@/exists $v{$1} ? $v{$1} : die "$template: no value for \@$1\@\n"/ge;
-    return $text;
-}
 
 sub tail {
     my ($file, $n) = @_;
@@ -95,24 +89,10 @@ sub tail {
                   : "\n(nothing in $file)\n";
 }
 
-# The output of a command (stderr included) and its exit status in $?.
-sub run {
-    my @cmd = @_;
-    my $pid = open(my $out, '-|') // die "fork: $!\n";
-    if (!$pid) {
-        open STDIN, '<', '/dev/null';
-        open STDERR, '>&', \*STDOUT;
-        exec @cmd or do { print "exec $cmd[0]: $!\n"; POSIX::_exit(127) };
-    }
-    local $/;
-    my $text = <$out> // '';
-    close $out;
-    return $text;
-}
 
 sub must {
     my @cmd = @_;
-    my $out = run(@cmd);
+    my $out = run_captured(@cmd);
     die "'@cmd' failed (exit status " . ($? >> 8) . "):\n$out" if $?;
     return $out;
 }
@@ -200,7 +180,7 @@ sub install_wordpress {
     must('cp', '-a', $WORDPRESS, $site);
     unlink "$site/.htaccess", "$site/wp-config.php";    # Debian's: links into /etc
     my %salt = map { ("SALT$_" => random_word(64)) } 1 .. 8;
-    spew("$site/wp-config.php", fill("$SRC/t/field/conf/wp-config.php.in",
+    spew("$site/wp-config.php", fill_template("$SRC/t/field/conf/wp-config.php.in",
         DB_PASSWORD => $self->{db_password}, DB_SOCKET => $self->{db_socket},
         URL => $self->{url}, PORT => $self->{port}, %salt));
     my $out = must($PHP, "$SRC/t/field/wordpress/install.php", $site, $self->{url});
@@ -216,7 +196,7 @@ sub install_wordpress {
         wordpress => $info->{wordpress},
         php => $info->{php},
         database => $info->{database},
-        httpd => first_line(run($HTTPD, '-v')) =~ s/^Server version:\s*//r,
+        httpd => first_line(run_captured($HTTPD, '-v')) =~ s/^Server version:\s*//r,
     };
 }
 
@@ -229,7 +209,7 @@ sub user_lines {
 sub start_php_fpm {
     my $self = shift;
     my $root = $self->{root};
-    spew("$root/php-fpm.conf", fill("$SRC/t/field/conf/wordpress-php-fpm.conf.in",
+    spew("$root/php-fpm.conf", fill_template("$SRC/t/field/conf/wordpress-php-fpm.conf.in",
         ROOT => $root, USER => user_lines('fpm')));
     my $log = "$root/php-fpm.out";
     $self->{fpm} = { child => spawn($log, $PHP_FPM, '--nodaemonize', '--fpm-config',
@@ -238,7 +218,7 @@ sub start_php_fpm {
     wait_for('php-fpm', $self->{fpm}{child}, "$root/php-fpm.log", sub {
         -S "$root/php-fpm.sock" && (read_pid("$root/php-fpm.pid") // 0) == $self->{fpm}{child} });
     $self->{php_log} = "$root/php-fpm-access.log";
-    my ($version) = first_line(run($PHP_FPM, '-v')) =~ /^PHP (\S+)/;
+    my ($version) = first_line(run_captured($PHP_FPM, '-v')) =~ /^PHP (\S+)/;
     $self->{versions}{php_sapi} = 'php-fpm8.2 ' . ($version // '(version unknown)');
 }
 
@@ -253,7 +233,7 @@ sub prepare_mod_php {
         . " \$_SERVER['REQUEST_METHOD'] . ' ' . \$_SERVER['REQUEST_URI'] . \"\\n\","
         . " FILE_APPEND | LOCK_EX);\n");
     chmod 0644, "$root/log-request.php";
-    my $pkg = run('dpkg-query', '-W', '-f=${Version}', 'libapache2-mod-php8.2');
+    my $pkg = run_captured('dpkg-query', '-W', '-f=${Version}', 'libapache2-mod-php8.2');
     $self->{versions}{php_sapi} = "mod_php (libapache2-mod-php8.2 $pkg)";
 }
 
@@ -309,7 +289,7 @@ sub httpd {
     my $module_path = "$SRC/.libs/mod_preflight.so";
     die "$module_path is missing: run make first\n" if $module && !-f $module_path;
     my $conf = "$self->{root}/httpd.conf";
-    spew($conf, fill("$SRC/t/field/conf/wordpress.conf.in",
+    spew($conf, fill_template("$SRC/t/field/conf/wordpress.conf.in",
         ROOT => $self->{root}, SITE => $self->{site}, PORT => $self->{port},
         MODULE => $module_path, USER => user_lines('httpd'),
         SERVER_CONF => $server, DIRECTORY_POLICY => $dir =~ s/^/    /mgr));
