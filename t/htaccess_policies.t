@@ -216,28 +216,33 @@ HT
 # A list line of an .htaccess is compiled once per process and shared by
 # every request (README "Shared hosting"): a second line of the directive
 # extends a copy, never the shared list, which another .htaccess with the
-# same first line gets. The test's requests share one connection, so one
+# same first line gets. These cases share one kept-alive connection, so one
 # process serves them all.
 my $first = "PreflightEngine On\nPreflightAllowOrigin https://a.example.com\n";
 push @scenarios,
     ['pf/ht/fileinfo', $first . "PreflightAllowOrigin https://b.example.com\n",
      [
       { name => 'two origin lines: the second extends the first',
+        kept => 1,
         req => [OPTIONS => '/pf/ht/fileinfo/ok.txt', [Origin => $B, ACRM => 'GET']],
         status => 204, hdr => { ACAO => $B }, pf => 'preflight-allowed' },
      ]],
     ['pf/ht/bad', $first,
      [
       { name => 'the same first line alone, after the extended one',
+        kept => 1,
         req => [OPTIONS => '/pf/ht/bad/ok.txt', [Origin => $B, ACRM => 'GET']],
         status => 403, no_allow_headers => 1, pf => 'preflight-denied-origin' },
       { name => 'the same first line alone: its own origin',
+        kept => 1,
         req => [OPTIONS => '/pf/ht/bad/ok.txt', [Origin => $A, ACRM => 'GET']],
         status => 204, hdr => { ACAO => $A } },
       { name => 'two origin lines again, from the cache',
+        kept => 1,
         req => [OPTIONS => '/pf/ht/fileinfo/ok.txt', [Origin => $B, ACRM => 'GET']],
         status => 204, hdr => { ACAO => $B } },
       { name => 'the first line alone again, from the cache',
+        kept => 1,
         req => [OPTIONS => '/pf/ht/bad/ok.txt', [Origin => $B, ACRM => 'GET']],
         status => 403, no_allow_headers => 1 },
      ]];

@@ -19,6 +19,9 @@ package PreflightTest;
 #            (raw_exchange) instead of req; HTTP/1.x only, so no h2 run
 #   write    [dir under htdocs, text]   the .htaccess to write first
 #   h1_only  'why'   runs over HTTP/1.1 only (see below)
+#   kept     1   sent over the test file's one kept-alive connection, so that
+#            one server process answers every such case (HTTP/1.1 only: a
+#            kept connection holds httpd -X, under valgrind, for the h2 run)
 # What comes back: one assertion a key (empty: two; has, lacks: one a token)
 #   status   the status code, or qr//
 #   body     the body, a string or qr//
@@ -618,7 +621,7 @@ sub twice {
 # The runs of a case: HTTP/1.1, and HTTP/2 unless it is h1_only or bytes.
 sub protocols {
     my $c = shift;
-    return $c->{h1_only} || $c->{bytes} ? ('') : ('', 'h2');
+    return $c->{h1_only} || $c->{bytes} || $c->{kept} ? ('') : ('', 'h2');
 }
 
 # The two checks every h2 run adds.
@@ -671,22 +674,22 @@ sub send_case {
     my ($url, $tag) = tagged($path, $proto);
     my $error_log = logs() . '/error_log';
     my $ctx = { method => $method, url => $url, tag => $tag, off => -s $error_log // 0 };
-    return (send_request($method, $url, \@h, $content), $ctx) unless $proto;
+    return (send_request($method, $url, \@h, $content, $c->{kept}), $ctx) unless $proto;
     my ($r, $info) = h2_request($method, $url, \@h, $content);
     h2_checks($name, $r, $info, $method, $url);
     return ($r, $ctx);
 }
 
-my $UA;
+my ($UA, $KEPT);
 sub send_request {
-    my ($method, $path, $headers, $content) = @_;
-    # one connection while the server keeps it: one process serves a test
-    # file's requests, as a browser's would be
-    $UA ||= LWP::UserAgent->new(timeout => 30, max_redirect => 0, keep_alive => 1);
+    my ($method, $path, $headers, $content, $kept) = @_;
+    my $ua = $kept ? ($KEPT ||= LWP::UserAgent->new(timeout => 30, max_redirect => 0,
+                                                    keep_alive => 1))
+                   : ($UA ||= LWP::UserAgent->new(timeout => 30, max_redirect => 0));
     my $req = HTTP::Request->new($method,
         Apache::TestRequest::resolve_url($path), $headers, $content);
     $req->header('Content-Length' => length $content) if defined $content;
-    return $UA->request($req);
+    return $ua->request($req);
 }
 
 1;
