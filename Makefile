@@ -50,10 +50,11 @@ $(MODULE): $(SOURCES) $(HEADERS)
 # regex library httpd matches with) and libpsl, linked with the module's
 # pure files (origins, lists, JSON quoting).
 MIGRATE_SOURCES = migrate/main.c migrate/conf_reader.c migrate/recipe.c \
+                  migrate/recipe_headers.c migrate/recipe_options.c \
                   migrate/regex_eval.c migrate/findings.c migrate/propose.c \
                   migrate/directives.c
 MIGRATE_CFLAGS ?= -O2 -g
-$(MIGRATE): $(MIGRATE_SOURCES) migrate/migrate.h preflight_policy.c preflight_list.c \
+$(MIGRATE): $(MIGRATE_SOURCES) migrate/migrate.h migrate/recipe.h preflight_policy.c preflight_list.c \
             preflight_json.c preflight_policy.h preflight_policy_private.h preflight_json.h
 	@mkdir -p build
 	$(CC) $(MIGRATE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Wno-unused-parameter \

@@ -175,7 +175,7 @@ int mig_public_suffix(const char *host);
 void mig_psl_init(void);
 void mig_psl_done(void);
 
-/* ---- recipes (recipe.c) */
+/* ---- recipes (recipe.c, recipe_headers.c, recipe_options.c) */
 
 typedef enum {
     MIG_ORIGIN_NONE,         /**< no Access-Control-Allow-Origin set */

@@ -46,7 +46,7 @@ apr_cflags=$(apr-1-config --cppflags --cflags --includes)
 apr_libs=$(apr-1-config --link-ld --libs)
 for h in origin headers migrate; do
     extra=""
-    [ "$h" = migrate ] && extra="migrate/conf_reader.c migrate/recipe.c migrate/regex_eval.c migrate/findings.c migrate/propose.c migrate/directives.c -lpcre2-8 -lpsl"
+    [ "$h" = migrate ] && extra="migrate/conf_reader.c migrate/recipe.c migrate/recipe_headers.c migrate/recipe_options.c migrate/regex_eval.c migrate/findings.c migrate/propose.c migrate/directives.c -lpcre2-8 -lpsl"
     # shellcheck disable=SC2086
     if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
             -Wall -Wextra -Wno-unused-parameter $apr_cflags -I. \
