@@ -7,7 +7,8 @@
 # root, say), so its exit status proves nothing: a run passes only with
 # "Result: PASS" and a non-zero test count. The last line is the count,
 # "N passed, M failed": N the tests that passed, M those that failed, or 1
-# when the suite did not finish, did not pass or ran no test at all.
+# when the suite did not finish, did not pass, ran no test at all or skipped
+# a whole file.
 # Exit status 0 only when the run passed.
 set -e
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ count() {
             # "t/x.t (Wstat: 256 (exited 1) Tests: 9 Failed: 2)": a file
             # that died or broke its plan may have no failed test of its own.
             if (/^t\/\S+\s+\(Wstat: .*Failed: (\d+)\)/) { $failed += $1; $broken++ unless $1 }
+            # a whole file skipped tested nothing: every file must run
+            $broken++ if /^t\/\S+\s+\.+\s+skipped/;
         }
         $failed += $broken;
         my $ok = $result eq "PASS" && ($tests // 0) > 0 && !$failed;
