@@ -31,6 +31,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/../t/lib";
+use PreflightReport qw(check finish);
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX qw(_exit);
@@ -48,14 +49,6 @@ my @MPMS    = @ARGV ? @ARGV : qw(event prefork);
 my $APP  = 'https://app.example';
 my $EVIL = 'https://evil.example';
 
-my ($passed, $failed) = (0, 0);
-sub check {
-    my ($ok, $what, $diag) = @_;
-    my $n = $passed + $failed + 1;
-    if ($ok) { $passed++; print "ok $n - $what\n" }
-    else     { $failed++; print "not ok $n - $what\n"; print "# $_\n" for split /\n/, $diag // '' }
-    return $ok;
-}
 
 # The classes: what is sent, the status it must get, and the counters it
 # adds one to (the ?auto keys without "Preflight"; none for the last two).
@@ -500,5 +493,4 @@ sub measure {
 
 die "$SO is missing: build it first (make)\n" unless -f $SO;
 run_mpm($_) for @MPMS;
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+exit finish();

@@ -21,6 +21,7 @@ use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use JSON::PP;
 use lib dirname(__FILE__) . '/../lib';
+use PreflightReport qw(check finish);
 use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 
 my $src = abs_path(dirname(__FILE__) . '/../..');
@@ -48,19 +49,6 @@ my $OTHER = "http://127.0.0.1:$port{D}";
 my $server;
 END { stop_httpd($server) if $server }
 
-my ($passed, $failed) = (0, 0);
-sub check {
-    my ($ok, $what, $detail) = @_;
-    if ($ok) {
-        $passed++;
-        print "ok - $what\n";
-    }
-    else {
-        $failed++;
-        print "not ok - $what\n";
-        print "#   $_\n" for split /\n/, $detail // '';
-    }
-}
 
 sub form_encode {
     my $s = shift;
@@ -278,5 +266,4 @@ for my $origin ($PAGE, $OTHER) {
 stop_httpd($server);
 undef $server;
 print "browser: inspector: screenshots in $shots\n";
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+exit finish();

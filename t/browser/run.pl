@@ -52,6 +52,7 @@ use JSON::PP;
 use POSIX qw(WNOHANG setpgid);
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
+use PreflightReport qw(check finish);
 use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 
 my ($engine, $wordpress) = ('chromium', 0);
@@ -486,20 +487,8 @@ sub private_network_requests {
     return grep { /"[^"]*" "(?!-")[^"]+"$/ } <$fh>;
 }
 
-my ($passed, $failed) = (0, 0);
-my (@shown, %shown);
-sub check {
-    my ($ok, $what, $detail) = @_;
-    if ($ok) {
-        $passed++;
-        print "ok - $what\n";
-    }
-    else {
-        $failed++;
-        print "not ok - $what\n";
-        print "#   $_\n" for split /\n/, $detail // '';
-    }
-}
+
+my (@shown, %shown);    # "# observed:" lines, printed at the end
 
 sub describe { encode_json($_[0] // { missing => 1 }) }
 
@@ -610,5 +599,4 @@ print "$_\n" for @shown;
 print "$_\n" for differences();
 printf "browser: %s %s, %d sets in %.0f s\n", $browser->{label}, version($engine),
        scalar @sets, time - $began;
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+exit finish();

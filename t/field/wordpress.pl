@@ -37,6 +37,7 @@ use HTTP::Request;
 use LWP::UserAgent;
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
+use PreflightReport qw(check finish);
 use PreflightTest qw(%H header_tokens values_of);
 use WordPressSite;
 
@@ -71,23 +72,6 @@ my $HOST_DIRECTORY = 'PreflightAllowCredentials On';
 my $TENANT_POLICY = $POLICY =~ s/^PreflightAllowCredentials.*\n//mr;
 
 # ---- reporting
-
-my ($passed, $failed, $n) = (0, 0, 0);
-
-sub check {
-    my ($ok, $what, @detail) = @_;
-    $n++;
-    if ($ok) {
-        $passed++;
-        print "ok $n - $what\n";
-    }
-    else {
-        $failed++;
-        print "not ok $n - $what\n";
-        print map { "#   $_\n" } map { split /\n/ } grep { defined } @detail;
-    }
-    return $ok;
-}
 
 sub is_eq {
     my ($got, $expected, $what) = @_;
@@ -483,5 +467,4 @@ eval {
 $wp->stop if $wp;
 
 note(sprintf '%s stage took %.1f s', $mode, time - $started);
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+exit finish();

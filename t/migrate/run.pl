@@ -46,6 +46,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/../lib";
+use PreflightReport qw(check finish);
 use Cwd qw(abs_path);
 use Digest::SHA qw(sha1_base64);
 use File::Path qw(make_path);
@@ -69,18 +70,6 @@ for (@ARGV) {
     else { die "usage: perl t/migrate/run.pl [--static] [--only=REGEX]\n" }
 }
 
-my ($passed, $failed) = (0, 0);
-sub ok {
-    my ($cond, $name, @diag) = @_;
-    my $n = $passed + $failed + 1;
-    if ($cond) { $passed++; print "ok $n - $name\n" }
-    else {
-        $failed++;
-        print "not ok $n - $name\n";
-        print "# $_\n" for map { split /\n/ } @diag;
-    }
-    return $cond;
-}
 
 my @servers;
 END { stop_httpd($_, timeout => 5, quiet => 1) for @servers }
@@ -188,7 +177,7 @@ sub static_check {
     my ($dir, $name, $e, $file) = @_;
     my ($rc, $text, $stderr) = tool($dir, '--json', $file);
     my $doc = eval { decode_json($text) };
-    ok($doc && ref $doc->{recipes} eq 'ARRAY' && defined $doc->{files},
+    check($doc && ref $doc->{recipes} eq 'ARRAY' && defined $doc->{files},
        "$name: --json is one document with files and recipes", $@, $stderr)
         or return undef;
     my (@got, @untr, $high, $shape);
@@ -205,17 +194,17 @@ sub static_check {
         shift @p if $r->{scope_line};
         $shape &&= !@p || $p[0] =~ /^\s*PreflightEngine ReportOnly$/;
     }
-    ok($shape, "$name: each recipe has file, line, scope, proposal, findings, untranslated; "
+    check($shape, "$name: each recipe has file, line, scope, proposal, findings, untranslated; "
        . "each proposal starts with PreflightEngine ReportOnly");
     my ($missing, $extra) = set_diff($e->{findings}, \@got);
-    ok(!@$missing && !@$extra, "$name: findings are the expected ones (" . scalar(@got) . ")",
+    check(!@$missing && !@$extra, "$name: findings are the expected ones (" . scalar(@got) . ")",
        (map { "expected, not found: finding $_" } @$missing),
        (map { "found, not expected: finding $_" } @$extra));
     ($missing, $extra) = set_diff($e->{untranslated}, \@untr);
-    ok(!@$missing && !@$extra, "$name: untranslated lines are the expected ones (" . scalar(@untr) . ")",
+    check(!@$missing && !@$extra, "$name: untranslated lines are the expected ones (" . scalar(@untr) . ")",
        (map { "expected, not found: untranslated $_" } @$missing),
        (map { "found, not expected: untranslated $_" } @$extra));
-    ok($rc == ($high ? 1 : 0), "$name: exit status $rc (" . ($high ? 'a' : 'no')
+    check($rc == ($high ? 1 : 0), "$name: exit status $rc (" . ($high ? 'a' : 'no')
        . " high-severity finding)", $stderr);
     $by_id{ (split / /)[0] }++ for @got;
     $count{untranslated} += @untr;
@@ -554,13 +543,13 @@ sub dynamic_check {
     chmod 0755, $t;
     my %ids = map { $_->{id} => 1 } map { @{ $_->{findings} } } @{ $doc->{recipes} };
     if ($ids{'invalid-config'}) {
-        ok(refused_by_httpd($t, $e, $file, $text, $prefix),
+        check(refused_by_httpd($t, $e, $file, $text, $prefix),
            "$name: httpd refuses the recipe too (invalid-config)");
         return;
     }
     my $ptext = proposal_text($text, $doc, $file);
     my ($pair, $why) = start_pair($t, $e, $file, $text, $ptext, $prefix);
-    if (!ok($pair, "$name: both httpds start (recipe, proposal with PreflightEngine On)",
+    if (!check($pair, "$name: both httpds start (recipe, proposal with PreflightEngine On)",
             $why // '', "proposal:", $ptext)) {
         stop_pair($pair) if $pair;
         return;
@@ -603,7 +592,7 @@ sub dynamic_check {
     }
     my $diffs = 0;
     $diffs += $_ for values %kinds;
-    my $good = ok(!@unexplained, sprintf("%s: %d requests, %d differences, every one explained by a "
+    my $good = check(!@unexplained, sprintf("%s: %d requests, %d differences, every one explained by a "
                   . "finding (%s)", $name, scalar @q, $diffs,
                   join(', ', map { "$_ $kinds{$_}" } sort keys %kinds) || 'none'),
                   @unexplained, "proposal:", $ptext);
@@ -619,11 +608,11 @@ sub dynamic_check {
     my $kept = $star && !$creds && $ids{'any-origin-reflected'};
     for my $o (grep { !$once{$_}++ } @named) {
         if ($kept && $o eq 'https://evil.example') {
-            ok($admitted_r{$o}, "$name: the recipe's httpd admits $o (reads or passes a preflight); "
+            check($admitted_r{$o}, "$name: the recipe's httpd admits $o (reads or passes a preflight); "
                . "the proposal is *, as any origin was");
             next;
         }
-        ok($seen_r{$o}, "$name: the recipe's httpd admits $o (reads or passes a preflight) and the proposal's does not");
+        check($seen_r{$o}, "$name: the recipe's httpd admits $o (reads or passes a preflight) and the proposal's does not");
     }
     # The proposal's own origins are answered by the proposal's httpd.
     stop_pair($pair);
@@ -650,12 +639,12 @@ for (@dirs) {
     my $name = "$set/" . base($dir);
     next if $only && $name !~ $only;
     my $e = read_expect($dir);
-    if (!ok(!$e->{bad} && $e->{load}, "$name: expect has a load line and only known lines",
+    if (!check(!$e->{bad} && $e->{load}, "$name: expect has a load line and only known lines",
             $e->{bad} // 'no load line')) {
         next;
     }
     my $file = $e->{load} eq 'htaccess' ? '.htaccess' : 'site.conf';
-    next unless ok(-f "$dir/$file", "$name: has its $file");
+    next unless check(-f "$dir/$file", "$name: has its $file");
     $count{recipes}++;
     $count{$set}++;
     my $doc = static_check($dir, $name, $e, $file) or next;
@@ -670,7 +659,7 @@ sub bad_input {
         my ($what, $args, $want_rc, $want) = @_;
         my ($rc, $out, $err) = tool($t, @$args);
         my $signal = $rc > 128;
-        ok(!$signal && (grep { $_ == $rc } @$want_rc) && ($err . $out) =~ $want
+        check(!$signal && (grep { $_ == $rc } @$want_rc) && ($err . $out) =~ $want
            && ($rc != 2 || $out eq ''),
            "bad input: $what: exit $rc, " . ($rc == 2 ? 'nothing on stdout, ' : '') . "says so",
            "stdout: " . substr($out, 0, 400), "stderr: $err");
@@ -701,7 +690,7 @@ sub bad_input {
             chmod 0755, $t;
             my $out = `cd '$t' && setpriv --reuid=nobody --regid=nogroup --clear-groups '$TOOL' unreadable.conf 2>&1`;
             my $rc = $? >> 8;
-            ok($rc == 2 && $out =~ /cannot open .*unreadable\.conf: Permission denied/,
+            check($rc == 2 && $out =~ /cannot open .*unreadable\.conf: Permission denied/,
                "bad input: an unreadable file (as nobody): exit $rc, says so", $out);
         }
     }
@@ -737,7 +726,7 @@ sub stock {
         return;
     }
     my ($rc, $out, $err) = tool('/', '/etc/apache2');
-    ok($rc == 0 && $out =~ /no CORS recipe: nothing to migrate/,
+    check($rc == 0 && $out =~ /no CORS recipe: nothing to migrate/,
        "the stock /etc/apache2: nothing to migrate, exit 0", $out, $err);
 }
 
@@ -748,7 +737,7 @@ sub memcheck {
     my @inputs = ("$FindBin::Bin/synthetic", grep { -d } "$FindBin::Bin/corpus", '/etc/apache2');
     my $out = `valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 '$TOOL' --json @inputs 2>&1 >/dev/null`;
     my $rc = $? >> 8;
-    ok($rc != 99 && $rc <= 2 && $out !~ /==\d+==/, "valgrind memcheck: preflight-migrate over every recipe "
+    check($rc != 99 && $rc <= 2 && $out !~ /==\d+==/, "valgrind memcheck: preflight-migrate over every recipe "
        . "and /etc/apache2, no leak, no invalid access (exit $rc)", $out);
 }
 
@@ -761,11 +750,11 @@ sub check_loads {
     my $rc = $? >> 8;
     my $seen = 0;
     for (split /\n/, $out) {
-        if (/^(not )?ok \d+ - (.*)$/) { ok(!$1, "check-loads: $2"); $seen++ }
+        if (/^(not )?ok \d+ - (.*)$/) { check(!$1, "check-loads: $2"); $seen++ }
         elsif (/^\d+ passed, \d+ failed$/) { }
         else { print "# check-loads: $_\n" }
     }
-    ok($seen && $rc == 0, "check-loads: ran $seen checks, exit $rc");
+    check($seen && $rc == 0, "check-loads: ran $seen checks, exit $rc");
 }
 
 bad_input() unless $only;
@@ -777,5 +766,4 @@ print "# recipes: $count{recipes} ($count{corpus} corpus, $count{synthetic} synt
 print "# findings by id: " . (join(', ', map { "$_ $by_id{$_}" } sort keys %by_id) || 'none') . "\n";
 print "# proposals verified by the matrix: $count{verified}\n";
 print "# untranslated constructs: $count{untranslated}\n";
-print "$passed passed, $failed failed\n";
-exit($failed ? 1 : 0);
+exit finish();
