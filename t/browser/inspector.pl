@@ -29,7 +29,7 @@ my $httpd = $ENV{HTTPD} || '/usr/sbin/apache2';
 my $chromium = $ENV{CHROMIUM} || '/usr/bin/chromium';
 my $module = "$src/.libs/mod_preflight.so";
 -f $module or die "$module is missing: run make first\n";
-my $shots = $ENV{INSPECTOR_SHOTS} || "$src/build/inspector";
+my $shots = $ENV{SCREENSHOT_DIR} || "$src/build/inspector";
 make_path($shots);
 
 my $root = tempdir('pf-inspector-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});

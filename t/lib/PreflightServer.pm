@@ -35,7 +35,7 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(free_port start_httpd wait_httpd stop_httpd graceful_httpd read_pid
-                    run_captured fill_template);
+                    run_captured fill_template stop_on_signals);
 
 my %handed_out;
 
@@ -152,6 +152,18 @@ sub run_captured {
     return $text;
 }
 
+# A script that starts servers stops them in END blocks, which a signal
+# would skip: INT, TERM and HUP end it through exit instead, which runs them,
+# unless the script set its own handler.
+# start_httpd calls it; a script that starts other programs first calls it
+# itself.
+sub stop_on_signals {
+    for my $sig (qw(INT TERM HUP)) {
+        $SIG{$sig} = sub { warn "interrupted by SIG$sig\n"; exit 1 }
+            if !$SIG{$sig} || $SIG{$sig} eq 'DEFAULT';
+    }
+}
+
 # start_httpd(conf => FILE, root => DIR, pidfile => FILE, %optional):
 #   port        the port to wait for (default: the first Listen of conf)
 #   httpd       the binary (default $ENV{HTTPD} or /usr/sbin/apache2)
@@ -167,6 +179,7 @@ sub run_captured {
 sub start_httpd {
     my %o = @_;
     for (qw(conf root pidfile)) { die "start_httpd: no $_ given\n" unless defined $o{$_} }
+    stop_on_signals();
     my $port = $o{port} // listen_port($o{conf})
         // die "start_httpd: no port given and no Listen line in $o{conf}\n";
     my $httpd = $o{httpd} // $ENV{HTTPD} // '/usr/sbin/apache2';

@@ -54,7 +54,7 @@ use JSON::PP;
 use IO::Socket::UNIX;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
-use PreflightServer qw(free_port start_httpd stop_httpd read_pid run_captured fill_template);
+use PreflightServer qw(free_port start_httpd stop_httpd read_pid run_captured fill_template stop_on_signals);
 
 my $SRC = abs_path(dirname(__FILE__) . '/../..');
 my $WORDPRESS = $ENV{WORDPRESS_DIR} // '/usr/share/wordpress';
@@ -250,9 +250,7 @@ sub start {
                        url => "http://127.0.0.1:$port",
                        error_log => "$root/error_log", access_log => "$root/access_log" }, $class;
     push @LIVE, $self;
-    for my $sig (qw(INT TERM)) {
-        $SIG{$sig} = sub { die "interrupted by SIG$sig\n" } if !$SIG{$sig} || $SIG{$sig} eq 'DEFAULT';
-    }
+    stop_on_signals();
     my $ok = eval {
         $self->start_mariadb;
         $self->install_wordpress;

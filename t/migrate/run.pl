@@ -73,7 +73,6 @@ for (@ARGV) {
 
 my @servers;
 END { stop_httpd($_, timeout => 5, quiet => 1) for @servers }
-$SIG{INT} = $SIG{TERM} = sub { exit 1 };
 
 # What explains each kind of difference between the recipe's answer and the
 # proposal's, as a browser reads them. A difference is explained when the
