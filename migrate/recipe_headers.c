@@ -179,6 +179,14 @@ void mig_push_admits(mig_recipe *r, const char *o)
     APR_ARRAY_PUSH(r->admits, const char *) = o;
 }
 
+/* null is named, never proposed: the proposal closes the hole. */
+static void null_admitted(apr_pool_t *p, mig_recipe *r, const char *file,
+                          int line, const char *why)
+{
+    mig_add_finding(p, r, MIG_NULL_ORIGIN, file, line, "null", "%s", why);
+    mig_push_admits(r, "null");
+}
+
 /* The origins a gate lets through become the recipe's list; what the
  * gate's regexes admit beyond it becomes findings. */
 static void apply_gate(apr_pool_t *p, mig_recipe *r, const gate *g,
@@ -202,13 +210,10 @@ static void apply_gate(apr_pool_t *p, mig_recipe *r, const gate *g,
             mig_add_untranslated(p, r, at, apr_psprintf(p, "'%s' is not an origin", lit));
             continue;
         }
-        /* null is named, never proposed: the proposal closes the hole. */
         if (!strcmp(out, "null")) {
-            mig_add_finding(p, r, MIG_NULL_ORIGIN, at->file, at->line, "null",
-                            "the origin null is admitted: every sandboxed frame "
-                            "and file: page on any site sends it; the proposal "
-                            "leaves it out");
-            mig_push_admits(r, "null");
+            null_admitted(p, r, at->file, at->line, "the origin null is admitted: "
+                          "every sandboxed frame and file: page on any site "
+                          "sends it; the proposal leaves it out");
             continue;
         }
         push_origin(r, out);
@@ -233,10 +238,9 @@ static void apply_gate(apr_pool_t *p, mig_recipe *r, const gate *g,
             continue;
         }
         if (res->null_origin) {
-            mig_add_finding(p, r, MIG_NULL_ORIGIN, gr->node->file, gr->node->line, "null",
-                            "the regex %s admits the origin null, which every "
-                            "sandboxed frame and file: page sends", gr->regex);
-            mig_push_admits(r, "null");
+            null_admitted(p, r, gr->node->file, gr->node->line, apr_psprintf(p,
+                          "the regex %s admits the origin null, which every "
+                          "sandboxed frame and file: page sends", gr->regex));
         }
         for (j = 0; j < res->origins->nelts; j++)
             push_origin(r, APR_ARRAY_IDX(res->origins, j, const char *));
@@ -475,11 +479,9 @@ static void read_origin(finder *f, mig_recipe *r, const mig_node *n, const hdr *
             if (!strcmp(out, "null")) {
                 /* Often meant as "no origin", it admits every sandboxed
                  * frame: named, and left out of the proposal. */
-                mig_add_finding(p, r, MIG_NULL_ORIGIN, n->file, n->line, "null",
-                                "Access-Control-Allow-Origin: null lets every "
-                                "sandboxed frame and file: page read the response; "
-                                "the proposal leaves it out");
-                mig_push_admits(r, "null");
+                null_admitted(p, r, n->file, n->line, "Access-Control-Allow-Origin: "
+                              "null lets every sandboxed frame and file: page read "
+                              "the response; the proposal leaves it out");
                 return;
             }
             if (r->origin_kind == MIG_ORIGIN_STAR) {

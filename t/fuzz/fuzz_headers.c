@@ -93,9 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    apr_initialize();
-    apr_pool_create(&conf_pool, NULL);
-    apr_pool_create(&pool, NULL);
+    fuzz_init_pools();
 
     hlists[H_NAMED] = make_list(PREFLIGHT_LIST_HEADERS, "Content-Type X-Token");
     hlists[H_ANY] = make_list(PREFLIGHT_LIST_HEADERS, "*");

@@ -26,9 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    apr_initialize();
-    apr_pool_create(&conf_pool, NULL);
-    apr_pool_create(&pool, NULL);
+    fuzz_init_pools();
     mig_psl_init();
     return 0;
 }

@@ -75,9 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
     (void)argc;
     (void)argv;
-    apr_initialize();
-    apr_pool_create(&conf_pool, NULL);
-    apr_pool_create(&pool, NULL);
+    fuzz_init_pools();
 
     for (i = 0; i < N_EXACT; i++) {
         exact_cfg[i] = exact_items[i][0];

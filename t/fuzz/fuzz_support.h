@@ -17,6 +17,14 @@
 static apr_pool_t *conf_pool;   /* the policies, for the whole run */
 static apr_pool_t *pool;        /* per input, cleared after each */
 
+/* What every harness's LLVMFuzzerInitialize starts with. */
+static void fuzz_init_pools(void)
+{
+    apr_initialize();
+    apr_pool_create(&conf_pool, NULL);
+    apr_pool_create(&pool, NULL);
+}
+
 /* The input being checked, for the report. */
 static const char *cur_input;
 static size_t cur_len;
