@@ -433,7 +433,7 @@ int preflight_answer(request_rec *r)
     }
     d->answered = 1;
     preflight_write_headers(r, d);
-    if (conf->success_status == HTTP_OK) {
+    if (preflight_answer_status(d) == HTTP_OK) {
         /* Returning 200 from a hook would send httpd's canned error page:
          * finish the response here and report it done. */
         r->status = HTTP_OK;
@@ -470,7 +470,8 @@ void preflight_answer_instead_of_redirect(request_rec *r)
     d->replaced_redirect = PF_REDIRECT_REPLACED;
 }
 
-/* The status of a preflight answered in place of a redirect. */
+/* The status of a preflight the module answers (PreflightSuccessStatus, or
+ * 403), in the type checker or in place of a redirect. */
 int preflight_answer_status(const preflight_decision *d)
 {
     if (!d->allowed) {
