@@ -239,6 +239,13 @@ typedef enum {
     PF_REDIRECT_HEADERS_SENT
 } preflight_redirect;
 
+/** What an answer depends on: its Vary tokens, and the same joined into
+ *  one field value (written whole when the response has no Vary yet). */
+typedef struct {
+    const char *tokens[4];       /**< NULL-terminated */
+    const char *joined;
+} preflight_vary;
+
 /** What the module decided for one request, and the headers it sends.
  *  Lives in r->request_config of the request that decided. */
 typedef struct {
@@ -246,6 +253,8 @@ typedef struct {
     preflight_request_kind kind;
     int allowed;
     int answered;                /**< the module answered the preflight itself */
+    const request_rec *answered_in; /**< the request whose type checker
+                                      answered it, headers written then */
     preflight_redirect replaced_redirect; /**< that answer took a redirect's place */
     int expose_all;              /**< list the response's own header names */
     int written;                 /**< preflight_write_headers ran for it */
@@ -260,7 +269,7 @@ typedef struct {
      *  from anyone else's by address: see preflight_headers.c. */
     const char *value[PF_HDR_COUNT];
     const char *allow;           /**< the Allow header of an answered preflight */
-    const char * const *vary;    /**< tokens the answer depends on */
+    const preflight_vary *vary;  /**< what the answer depends on */
 } preflight_decision;
 
 /** True when configuration comes from an .htaccess file: it is parsed per

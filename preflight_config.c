@@ -573,21 +573,13 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
 /* The engine, the flags and the status are 0 when unset. */
 #define INHERITED(field) (add->field ? add->field : base->field)
 
-void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+static preflight_dir_conf *merge_sections(apr_pool_t *p,
+                                          const preflight_dir_conf *base,
+                                          const preflight_dir_conf *add)
 {
-    preflight_dir_conf *base = basev, *add = addv;
-    preflight_dir_conf *conf;
+    preflight_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
     int own_max_age = add->max_age != PREFLIGHT_MAX_AGE_UNSET;
 
-    /* Most sections a request passes through say nothing about CORS, and
-     * httpd merges per request: share instead of copying. */
-    if (!add->sets) {
-        return base;
-    }
-    if (!base->sets) {
-        return add;
-    }
-    conf = apr_pcalloc(p, sizeof(*conf));
     conf->sets = 1;
     conf->engine = INHERITED(engine);
     conf->origins = merge_list(p, base->origins, add->origins);
@@ -604,6 +596,21 @@ void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     conf->merged_base = base;
     conf->merged_add = add;
     return conf;
+}
+
+void *preflight_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
+{
+    preflight_dir_conf *base = basev, *add = addv;
+
+    /* Most sections a request passes through say nothing about CORS, and
+     * httpd merges per request: share instead of copying. */
+    if (!add->sets) {
+        return base;
+    }
+    if (!base->sets) {
+        return add;
+    }
+    return merge_sections(p, base, add);
 }
 
 static apr_status_t forget_psl(void *data)

@@ -34,16 +34,21 @@ const char * const preflight_verdict_names[] = {
 };
 
 /* What an answer can depend on, as Vary tokens. */
-static const char * const vary_origin[] = { "Origin", NULL };
-static const char * const vary_origin_method[] = {
-    "Origin", "Access-Control-Request-Method", NULL
+static const preflight_vary vary_origin = {
+    { "Origin", NULL }, "Origin"
 };
-static const char * const vary_origin_headers[] = {
-    "Origin", "Access-Control-Request-Headers", NULL
+static const preflight_vary vary_origin_method = {
+    { "Origin", "Access-Control-Request-Method", NULL },
+    "Origin, Access-Control-Request-Method"
 };
-static const char * const vary_origin_method_headers[] = {
-    "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
-    NULL
+static const preflight_vary vary_origin_headers = {
+    { "Origin", "Access-Control-Request-Headers", NULL },
+    "Origin, Access-Control-Request-Headers"
+};
+static const preflight_vary vary_origin_method_headers = {
+    { "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
+      NULL },
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 };
 
 static const preflight_dir_conf *in_scope(const request_rec *r)
@@ -201,17 +206,19 @@ static int preflight_passes(request_rec *r, preflight_decision *d,
              "origin '%.256s' is not in PreflightAllowOrigin", origin);
         return 0;
     }
-    if (!preflight_is_method(method)) {
-        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD, PREFLIGHT_REFUSAL_METHOD,
-             "Access-Control-Request-Method is not a method (a token of 1 to "
-             "%d characters)",
-             PREFLIGHT_METHOD_MAX);
-        return 0;
-    }
+    /* A method found in the list is a token: only a refusal needs to
+     * know which of the two it is. */
     if (!preflight_method_allowed(d->conf->methods, method)) {
-        deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD, PREFLIGHT_REFUSAL_METHOD,
-             "method '%s' is not in PreflightAllowMethods (methods compare "
-             "case-sensitively)", method);
+        if (!preflight_is_method(method)) {
+            deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD, PREFLIGHT_REFUSAL_METHOD,
+                 "Access-Control-Request-Method is not a method (a token of 1 "
+                 "to %d characters)", PREFLIGHT_METHOD_MAX);
+        }
+        else {
+            deny(r, d, PF_VERDICT_PREFLIGHT_DENIED_METHOD, PREFLIGHT_REFUSAL_METHOD,
+                 "method '%s' is not in PreflightAllowMethods (methods compare "
+                 "case-sensitively)", method);
+        }
         return 0;
     }
     if (!req_headers) {
@@ -298,7 +305,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
                                             "Access-Control-Request-Headers");
     int count = 0, echo_method, echo_headers = 0;
 
-    d->vary = vary_origin;
+    d->vary = &vary_origin;
     if (!preflight_passes(r, d, origin, method, req_headers, &count)) {
         return;
     }
@@ -313,8 +320,8 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
     d->value[PF_HDR_MAX_AGE] = conf->max_age_value;
     answer_private_network(r, d);
     if (echo_method || echo_headers) {
-        d->vary = echo_method && echo_headers ? vary_origin_method_headers
-                  : echo_method ? vary_origin_method : vary_origin_headers;
+        d->vary = echo_method && echo_headers ? &vary_origin_method_headers
+                  : echo_method ? &vary_origin_method : &vary_origin_headers;
     }
     if (conf->passthrough == PREFLIGHT_FLAG_ON) {
         d->allow = NULL;        /* the handler answers OPTIONS with its own */
@@ -339,7 +346,7 @@ preflight_decision *preflight_decide(request_rec *r,
             d->value[PF_HDR_EXPOSE_HEADERS] = exposed(r, conf);
         }
         else {
-            d->vary = vary_origin;
+            d->vary = &vary_origin;
         }
         return d;
     }
@@ -352,7 +359,7 @@ preflight_decision *preflight_decide(request_rec *r,
     }
     d->kind = PF_REQUEST_ACTUAL;
     if (!any_origin_literal(conf)) {
-        d->vary = vary_origin;
+        d->vary = &vary_origin;
     }
     decide_actual(r, d, origin);
     return d;
@@ -365,28 +372,11 @@ preflight_decision *preflight_decide(request_rec *r,
  * from when that one is in scope: the URI the client asked for decides,
  * even when the redirect leads out of its scope, and PREFLIGHT says so in
  * the log line of either. */
-preflight_decision *preflight_decision_for(request_rec *r, int create)
+static preflight_decision *decision_here(request_rec *r, int create)
 {
     const preflight_dir_conf *conf;
     preflight_decision *d;
 
-    if (r->main) {
-        return NULL;
-    }
-    if (r->prev) {
-        d = preflight_decision_for(r->prev, create);
-        if (ap_is_HTTP_ERROR(r->prev->status)) {
-            return d;
-        }
-        if (d) {
-            const char *verdict = apr_table_get(r->prev->subprocess_env, "PREFLIGHT");
-
-            if (verdict) {
-                apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
-            }
-            return d;
-        }
-    }
     if (!(conf = in_scope(r))) {
         return NULL;            /* the common case outside scope: a flag */
     }
@@ -397,6 +387,32 @@ preflight_decision *preflight_decision_for(request_rec *r, int create)
     d = preflight_decide(r, conf, 0);
     ap_set_module_config(r->request_config, &preflight_module, d);
     return d;
+}
+
+static preflight_decision *decision_after_redirect(request_rec *r, int create)
+{
+    preflight_decision *d = preflight_decision_for(r->prev, create);
+
+    if (ap_is_HTTP_ERROR(r->prev->status)) {
+        return d;
+    }
+    if (d) {
+        const char *verdict = apr_table_get(r->prev->subprocess_env, "PREFLIGHT");
+
+        if (verdict) {
+            apr_table_setn(r->subprocess_env, "PREFLIGHT", verdict);
+        }
+        return d;
+    }
+    return decision_here(r, create);
+}
+
+preflight_decision *preflight_decision_for(request_rec *r, int create)
+{
+    if (r->main) {
+        return NULL;
+    }
+    return r->prev ? decision_after_redirect(r, create) : decision_here(r, create);
 }
 
 int preflight_skip_authn(request_rec *r)
@@ -424,15 +440,15 @@ int preflight_answer(request_rec *r)
         return DECLINED;
     }
     conf = d->conf;
-    if (!d->allowed) {
-        d->answered = 1;
-        return HTTP_FORBIDDEN;
-    }
-    if (conf->passthrough == PREFLIGHT_FLAG_ON) {
+    if (d->allowed && conf->passthrough == PREFLIGHT_FLAG_ON) {
         return DECLINED;
     }
     d->answered = 1;
+    d->answered_in = r;
     preflight_write_headers(r, d);
+    if (!d->allowed) {
+        return HTTP_FORBIDDEN;
+    }
     if (preflight_answer_status(d) == HTTP_OK) {
         /* Returning 200 from a hook would send httpd's canned error page:
          * finish the response here and report it done. */

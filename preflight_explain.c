@@ -384,7 +384,6 @@ static void add_header(explain_answer *a, const char *name, const char *value)
 static void gather_decision(explain_answer *a, request_rec *r, request_rec *rr,
                             const preflight_decision *d)
 {
-    apr_pool_t *p = a->p;
     int i;
 
     a->d.in_scope = 1;
@@ -409,12 +408,7 @@ static void gather_decision(explain_answer *a, request_rec *r, request_rec *rr,
         add_header(a, "Allow", d->allow);
     }
     if (d->vary) {
-        const char *tokens = d->vary[0];
-
-        for (i = 1; d->vary[i]; i++) {
-            tokens = apr_pstrcat(p, tokens, ", ", d->vary[i], NULL);
-        }
-        add_header(a, "Vary", tokens);
+        add_header(a, "Vary", d->vary->joined);
     }
     gather_console(a, r, rr, d);
 }
@@ -547,17 +541,12 @@ static int enabled_here(request_rec *r)
     return 0;
 }
 
-int preflight_explain(request_rec *r)
+static int explain_handler(request_rec *r)
 {
     explain_answer a;
     request_rec *rr;
     int as_page;
 
-    /* every request's handler is asked: the first byte settles most */
-    if (!r->handler || r->handler[0] != 'p'
-        || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
-        return DECLINED;
-    }
     if (!enabled_here(r)) {
         return HTTP_NOT_FOUND;
     }
@@ -587,4 +576,15 @@ int preflight_explain(request_rec *r)
     send_answer(r, as_page ? preflight_inspector_page(&a, r) : preflight_explain_json(&a), as_page, HTTP_OK);
     ap_destroy_sub_req(rr);
     return OK;
+}
+
+/* Every request's handler is asked: the first byte settles most, before
+ * the large frame of the handler itself is set up. */
+int preflight_explain(request_rec *r)
+{
+    if (!r->handler || r->handler[0] != 'p'
+        || strcmp(r->handler, PREFLIGHT_EXPLAIN_HANDLER)) {
+        return DECLINED;
+    }
+    return explain_handler(r);
 }

@@ -195,29 +195,27 @@ static int value_has_token(const char *value, const char *token)
     return 0;
 }
 
-/* The module's own values are known by address, not by text: it writes
- * them with apr_table_setn/addn, which keep the pointer, so an entry that
- * holds one of d->value[] is the module's. A backend or mod_headers value
- * with the same text is another pointer, and counts as someone else's:
- * left in, it would be a second header. Every write must therefore use the
- * *n functions with d->value[] itself, never a copy. */
-static int is_own_value(const preflight_decision *d, const char *v)
+/* The module's own entries are known by address, not by text: it writes
+ * them with apr_table_setn/addn, which keep both pointers, so an entry whose
+ * key is preflight_header_names[h] and whose value is d->value[h] is the
+ * module's. A backend or mod_headers value with the same text is another
+ * pointer, and counts as someone else's: left in, it would be a second
+ * header. Every write must therefore use the *n functions with the names
+ * and d->value[] themselves, never a copy. */
+static int is_own_entry(const preflight_decision *d, const char *key,
+                        const char *v)
 {
-    int i;
+    apr_uintptr_t off = (apr_uintptr_t)key - (apr_uintptr_t)preflight_header_names;
 
-    for (i = 0; i < PF_HDR_COUNT; i++) {
-        if (v == d->value[i]) {
-            return v != NULL;
-        }
-    }
-    return 0;
+    return off < sizeof(preflight_header_names) && off % PF_HDR_NAME_SIZE == 0
+           && v && v == d->value[off / PF_HDR_NAME_SIZE];
 }
 
 /** What one pass over a response table found. */
 typedef struct {
     int foreign;        /**< an Access-Control-* value the module did not set */
     int own;            /**< the module's own values */
-    unsigned vary;      /**< bit i: d->vary[i] is already a Vary token */
+    unsigned vary;      /**< bit i: d->vary->tokens[i] is already a Vary token */
     int has_vary;       /**< a Vary field is there */
 } table_scan;
 
@@ -236,7 +234,7 @@ static void scan_table(const apr_table_t *t, const preflight_decision *d,
             continue;
         }
         if (is_cors_key(key)) {
-            if (keep_own && is_own_value(d, e[i].val)) {
+            if (keep_own && is_own_entry(d, key, e[i].val)) {
                 s->own++;
             }
             else {
@@ -245,8 +243,9 @@ static void scan_table(const apr_table_t *t, const preflight_decision *d,
         }
         else if (d->vary && (key[0] | 0x20) == 'v' && is_vary_key(key)) {
             s->has_vary = 1;
-            for (j = 0; d->vary[j]; j++) {
-                if (value_has_token(e[i].val, d->vary[j])) {
+            for (j = 0; d->vary->tokens[j]; j++) {
+                if (e[i].val == d->vary->joined
+                    || value_has_token(e[i].val, d->vary->tokens[j])) {
                     s->vary |= 1u << j;
                 }
             }
@@ -266,7 +265,7 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
 
         for (i = 0; i < arr->nelts && !key; i++) {
             if (e[i].key && is_cors_key(e[i].key)
-                && !(keep_own && is_own_value(d, e[i].val))) {
+                && !(keep_own && is_own_entry(d, e[i].key, e[i].val))) {
                 key = e[i].key;
             }
         }
@@ -281,7 +280,8 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
  * another module's tokens must stay. Into the response's own Vary field
  * when it has one: mod_cache keys its stored copies on the first Vary field
  * of headers_out overlaid with err_headers_out, so an Origin in a second
- * field would not count, and each origin's copy would evict the others'. */
+ * field would not count, and each origin's copy would evict the others'.
+ * With no Vary field anywhere, the tokens go in as one new field. */
 static void add_vary(request_rec *r, const preflight_decision *d,
                      const table_scan *in_out, const table_scan *in_err)
 {
@@ -289,9 +289,16 @@ static void add_vary(request_rec *r, const preflight_decision *d,
     unsigned present = in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
     int i;
 
-    for (i = 0; d->vary && d->vary[i]; i++) {
+    if (!d->vary) {
+        return;
+    }
+    if (!in_out->has_vary && !in_err->has_vary) {
+        apr_table_addn(t, vary_name, d->vary->joined);
+        return;
+    }
+    for (i = 0; d->vary->tokens[i]; i++) {
         if (!(present & (1u << i))) {
-            apr_table_mergen(t, vary_name, d->vary[i]);
+            apr_table_mergen(t, vary_name, d->vary->tokens[i]);
         }
     }
 }
@@ -362,7 +369,8 @@ static void read_backend_values(const apr_table_t *t,
     int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (!e[i].key || !is_cors_key(e[i].key) || is_own_value(d, e[i].val)) {
+        if (!e[i].key || !is_cors_key(e[i].key)
+            || is_own_entry(d, e[i].key, e[i].val)) {
             continue;
         }
         b->count++;
@@ -470,25 +478,23 @@ static void audit_backend(request_rec *r, preflight_decision *d, int allowed)
  * writes only err_headers_out, so any Access-Control-* value in headers_out
  * is someone else's, or ours moved there by an error response; either way
  * it goes, and ours is set again. */
-static void write_headers(request_rec *r, preflight_decision *d, int scan)
+static void write_headers(request_rec *r, preflight_decision *d)
 {
     apr_table_t *out = r->err_headers_out;
     table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
     int allowed = shows_allowed(d);
     preflight_header h;
 
-    if (scan) {
-        scan_table(r->headers_out, d, 0, &in_out);
-        scan_table(out, d, allowed, &in_err);
-        if (in_out.foreign || in_err.foreign) {
-            audit_backend(r, d, allowed);
-        }
-        if (in_out.foreign) {
-            strip_cors(r->headers_out, d, 0);
-        }
-        if (in_err.foreign) {
-            strip_cors(out, d, allowed);
-        }
+    scan_table(r->headers_out, d, 0, &in_out);
+    scan_table(out, d, allowed, &in_err);
+    if (in_out.foreign || in_err.foreign) {
+        audit_backend(r, d, allowed);
+    }
+    if (in_out.foreign) {
+        strip_cors(r->headers_out, d, 0);
+    }
+    if (in_err.foreign) {
+        strip_cors(out, d, allowed);
     }
     d->sent = 0;
     if (allowed) {
@@ -507,13 +513,12 @@ static void write_headers(request_rec *r, preflight_decision *d, int scan)
     add_vary(r, d, &in_out, &in_err);
 }
 
-/* The first write, in fixups or the preflight answer, only adds: the output
- * filter scans both tables before anything is sent and strips what anyone
- * else set. A Vary token merged twice is folded by httpd's own header
- * filter (fixup_vary). */
+/* In fixups or the preflight answer: the tables are short then, so the
+ * scan for anyone else's values costs little, and tells whether a Vary
+ * field is there. The output filter checks once more. */
 void preflight_write_headers(request_rec *r, preflight_decision *d)
 {
-    write_headers(r, d, d->written);
+    write_headers(r, d);
 }
 
 /* At the output filter: exactly the module's headers there, once each, and
@@ -523,13 +528,13 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
     table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
 
     if (!d->written || d->expose_all) {
-        write_headers(r, d, 1);
+        write_headers(r, d);
         return;
     }
     scan_table(r->headers_out, d, 1, &in_out);
     scan_table(r->err_headers_out, d, 1, &in_err);
     if (in_out.foreign || in_err.foreign || in_out.own + in_err.own != d->sent) {
-        write_headers(r, d, 1);
+        write_headers(r, d);
         return;
     }
     add_vary(r, d, &in_out, &in_err);
@@ -545,12 +550,23 @@ int preflight_fixups(request_rec *r)
     return DECLINED;
 }
 
+/* A preflight the module answered in this request's type checker had its
+ * headers written, and anyone else's removed, as it answered. From there
+ * to the wire only an output filter can change them, and the error filters
+ * are all in place by now (this hook runs REALLY_LAST): with none in front
+ * of the protocol filters, there is nothing left to enforce. */
+static int sealed(const request_rec *r, const preflight_decision *d)
+{
+    return d->answered_in == r && !d->replaced_redirect
+           && r->output_filters == r->proto_output_filters;
+}
+
 static void add_filter(request_rec *r, int create)
 {
     preflight_decision *d = preflight_decision_for(r, create);
 
     /* ReportOnly: decided (PREFLIGHT is set for the log), nothing applied */
-    if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
+    if (d && d->conf->engine == PREFLIGHT_ENGINE_ON && !sealed(r, d)) {
         ap_add_output_filter_handle(preflight_filter_handle, d, r, r->connection);
         if (preflight_cache_loaded) {
             ap_add_output_filter_handle(preflight_after_cache_handle, d, r,

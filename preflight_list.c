@@ -156,7 +156,7 @@ preflight_list *preflight_list_edit(apr_pool_t *p, preflight_list_kind kind,
             remove_item(p, items, kind, e->item);
             if (any) {
                 if (!excluded) {
-                    excluded = apr_hash_make(p);
+                    excluded = preflight_hash_make(p);
                 }
                 apr_hash_set(excluded, key, APR_HASH_KEY_STRING, e->item);
             }
@@ -234,7 +234,7 @@ void preflight_list_compile_edits(apr_pool_t *p, preflight_list *l)
 {
     int i, last_star = -1;
 
-    l->net = apr_hash_make(p);
+    l->net = preflight_hash_make(p);
     l->added = apr_array_make(p, 2, sizeof(preflight_net_edit *));
     l->star = 0;
     for (i = 0; i < l->edits->nelts; i++) {
@@ -281,7 +281,7 @@ int preflight_has_key(const preflight_list *l, const char *key)
         }
     }
     if (l->kind == PREFLIGHT_LIST_ORIGINS) {
-        return apr_hash_get(l->exact, key, APR_HASH_KEY_STRING) != NULL;
+        return preflight_exact_has(l, key);
     }
     return preflight_set_has(l, key);
 }

@@ -81,8 +81,11 @@ typedef struct preflight_list {
     apr_hash_t *set;               /**< configured, not origins, more than a
                                         few items: key -> item (a short list
                                         is searched in order) */
-    apr_hash_t *exact;             /**< configured origins: exact origins and
-                                        null */
+    apr_array_header_t *exact_few; /**< configured origins: exact origins and
+                                        null while there are a few */
+    apr_hash_t *exact;             /**< configured origins: the same, hashed,
+                                        once there are more (exact_few is
+                                        then NULL) */
     apr_hash_t *patterns;          /**< configured origins: scheme, "://",
                                         then "*" and the parent
                                         (".example.com") or the host of an
@@ -117,6 +120,10 @@ typedef struct preflight_list {
     const struct preflight_list *base;   /**< what the edit applies to */
     const struct preflight_list *edit;   /**< the configured +/- list */
 } preflight_list;
+
+/** A hash table for keys from the configuration, with a hash that reads
+ *  eight bytes at a time (every table of a list uses it). */
+apr_hash_t *preflight_hash_make(apr_pool_t *p);
 
 /** Parses a serialized origin. With patterns, "*." as the first label and
  *  ":*" as the port are accepted. Returns NULL when well formed, else the

@@ -23,6 +23,9 @@ const char *preflight_item_key(apr_pool_t *p, preflight_list_kind kind,
 /** Is this key among a configured method or header list's items? */
 int preflight_set_has(const preflight_list *l, const char *key);
 
+/** Is this key among a configured origin list's exact origins? */
+int preflight_exact_has(const preflight_list *l, const char *key);
+
 /* preflight_list.c */
 
 /** The items joined with ", ", "*" first when any. */

@@ -224,6 +224,28 @@ my @cases = (
       status => 403, no_acx => 1 },
 );
 
-plan tests => case_tests(@cases);
+# Header early (virtual host hdrs_early): set before the module answers,
+# removed as it answers.
+my @early = (
+    { name => 'Header early ACAO *, preflight',
+      req => [OPTIONS => '/act/early/data.txt', [%pre_put]],
+      status => 204,
+      hdr => { 'Access-Control-Allow-Origin' => $APP },
+      tokens => { 'Access-Control-Allow-Methods' => [qw(GET PUT)] } },
+    { name => 'Header early ACAO *, refused preflight',
+      req => [OPTIONS => '/act/early/data.txt',
+              [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
+      status => 403, no_acx => 1 },
+    { name => 'Header early ACAO *, allowed origin',
+      req => [GET => '/act/early/data.txt', [Origin => $APP]],
+      status => 200, body => $DATA,
+      hdr => {%allowed} },
+    { name => 'Header early ACAO *, refused origin',
+      req => [GET => '/act/early/data.txt', [Origin => $EVIL]],
+      status => 200, body => $DATA, no_acx => 1 },
+);
+
+plan tests => case_tests(@cases, @early);
 
 run_cases(@cases);
+on_vhost(hdrs_early => sub { run_cases(@early) });

@@ -194,8 +194,7 @@ chown scalar(getpwnam(Apache::Test::vars('user'))), scalar(getgrnam(Apache::Test
 
 run_cases(@cases);
 
-{
-    local $PreflightTest::port = Apache::Test::config()->{vhosts}{cache_filter}{port};
+on_vhost(cache_filter => sub {
     my $url = "/act/cached/probe.cgi?vary=Accept-Encoding&cache=600&filter=$$-" . time;
     for (@filter_hits) {
         my ($origin, $cache) = @$_;
@@ -208,4 +207,4 @@ run_cases(@cases);
         ok t_cmp(join(' | ', fields_of($p, 'ACAC')), $origin eq $APP ? 'true' : '',
                  "$name: Access-Control-Allow-Credentials once, or none");
     }
-}
+});

@@ -85,7 +85,7 @@ use HTTP::Response;
 use LWP::UserAgent;
 use Time::HiRes qw(sleep);
 
-our @EXPORT = qw(case_tests run_cases reason engine_off);
+our @EXPORT = qw(case_tests run_cases reason engine_off on_vhost);
 # What the act policies (t/conf/act.conf.in) say: the page origin $APP is
 # allowed with credentials, $EVIL nowhere; $DATA is their static file.
 our $APP  = 'https://app.example';
@@ -127,6 +127,15 @@ sub full_name { $H{ $_[0] } // $_[0] }
 # $PreflightTest::port = $port).
 our $port;
 sub server_port { local $_; $port // Apache::Test::vars('port') }
+
+# Runs CODE with every request this module sends (raw, LWP, curl) going to
+# the virtual host NAME that Apache::Test set up from a <VirtualHost NAME>.
+sub on_vhost {
+    my ($name, $code) = @_;
+    local $Apache::TestRequest::Module = $name;
+    local $port = Apache::Test::config()->{vhosts}{$name}{port};
+    return $code->();
+}
 
 # Bytes sent as they are to the test server, on a connection of their own;
 # returns everything it answered (the request should say Connection: close).

@@ -162,6 +162,51 @@ static void test_origins(apr_pool_t *p)
     }
 }
 
+/* A few exact origins are compared in order, more are hashed: the same
+ * answers on both sides of the change, and across it when a second line
+ * extends the list. */
+static void test_origin_list_sizes(apr_pool_t *p)
+{
+    static const int sizes[] = { 1, 7, 8, 9, 20, 300 };
+    apr_size_t s;
+
+    for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        int n = sizes[s], i;
+        const char *spec = "null https://*.tenant.example";
+        preflight_list *l;
+        apr_array_header_t *more = apr_array_make(p, 3, sizeof(const char *));
+
+        for (i = 1; i <= n; i++) {
+            spec = apr_psprintf(p, "%s https://app%d.example.com", spec, i);
+        }
+        l = list_of(p, PREFLIGHT_LIST_ORIGINS, spec);
+        APR_ARRAY_PUSH(more, const char *) = "https://late.example";
+        APR_ARRAY_PUSH(more, const char *) = "https://app1.example.com";
+        preflight_list_add(p, l, more, 0);
+        for (i = 1; i <= n; i++) {
+            const char *o = apr_psprintf(p, "https://app%d.example.com", i);
+            check(preflight_origin_allowed(l, o), apr_psprintf(p, "%d origins: %s", n, o), "refused");
+            o = apr_psprintf(p, "HTTPS://APP%d.example.com:443", i);
+            check(preflight_origin_allowed(l, o), apr_psprintf(p, "%d origins: %s", n, o), "refused");
+        }
+        check(preflight_origin_allowed(l, "https://late.example"),
+              apr_psprintf(p, "%d origins: a second line's origin", n), "refused");
+        check(preflight_origin_allowed(l, "null"),
+              apr_psprintf(p, "%d origins: null", n), "refused");
+        check(preflight_origin_allowed(l, "https://a.tenant.example"),
+              apr_psprintf(p, "%d origins: the wildcard", n), "refused");
+        check(!preflight_origin_allowed(l, "https://*.tenant.example"),
+              apr_psprintf(p, "%d origins: the pattern itself sent as an origin", n), "allowed");
+        check(!preflight_origin_allowed(l, apr_psprintf(p, "https://app%d.example.com", n + 1)),
+              apr_psprintf(p, "%d origins: one not listed", n), "allowed");
+        check(!preflight_origin_allowed(l, "https://app1.example.com.evil.net"),
+              apr_psprintf(p, "%d origins: a listed one as a prefix", n), "allowed");
+        check(l->items->nelts == n + 3,
+              apr_psprintf(p, "%d origins: each item once", n),
+              apr_psprintf(p, "%d items", l->items->nelts));
+    }
+}
+
 static void test_origin_edge_inputs(apr_pool_t *p)
 {
     preflight_list *l = list_of(p, PREFLIGHT_LIST_ORIGINS,
@@ -525,6 +570,7 @@ int main(void)
     apr_initialize();
     apr_pool_create(&p, NULL);
     test_origins(p);
+    test_origin_list_sizes(p);
     test_origin_edge_inputs(p);
     test_config_items(p);
     test_methods(p);
