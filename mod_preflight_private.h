@@ -31,6 +31,14 @@
 extern module AP_MODULE_DECLARE_DATA preflight_module;
 
 #define PREFLIGHT_FILTER "PREFLIGHT"
+
+/* For a function with a large frame that a cheap test in its only caller
+ * usually spares: inlined, its frame would be set up for every call. */
+#if defined(__GNUC__)
+#define PREFLIGHT_NOINLINE __attribute__((noinline))
+#else
+#define PREFLIGHT_NOINLINE
+#endif
 #define PREFLIGHT_EXPLAIN_HANDLER "preflight-explain"
 
 /** PreflightEngine. UNSET (0, what create_dir_config's calloc gives)

@@ -573,9 +573,8 @@ static preflight_list *merge_list(apr_pool_t *p, preflight_list *base,
 /* The engine, the flags and the status are 0 when unset. */
 #define INHERITED(field) (add->field ? add->field : base->field)
 
-static preflight_dir_conf *merge_sections(apr_pool_t *p,
-                                          const preflight_dir_conf *base,
-                                          const preflight_dir_conf *add)
+static PREFLIGHT_NOINLINE preflight_dir_conf *merge_sections(
+    apr_pool_t *p, const preflight_dir_conf *base, const preflight_dir_conf *add)
 {
     preflight_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
     int own_max_age = add->max_age != PREFLIGHT_MAX_AGE_UNSET;

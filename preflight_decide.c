@@ -372,15 +372,13 @@ preflight_decision *preflight_decide(request_rec *r,
  * from when that one is in scope: the URI the client asked for decides,
  * even when the redirect leads out of its scope, and PREFLIGHT says so in
  * the log line of either. */
-static preflight_decision *decision_here(request_rec *r, int create)
+static preflight_decision *decision_here(request_rec *r,
+                                         const preflight_dir_conf *conf,
+                                         int create)
 {
-    const preflight_dir_conf *conf;
-    preflight_decision *d;
+    preflight_decision *d = ap_get_module_config(r->request_config,
+                                                 &preflight_module);
 
-    if (!(conf = in_scope(r))) {
-        return NULL;            /* the common case outside scope: a flag */
-    }
-    d = ap_get_module_config(r->request_config, &preflight_module);
     if (d || !create) {
         return d;
     }
@@ -392,6 +390,7 @@ static preflight_decision *decision_here(request_rec *r, int create)
 static preflight_decision *decision_after_redirect(request_rec *r, int create)
 {
     preflight_decision *d = preflight_decision_for(r->prev, create);
+    const preflight_dir_conf *conf;
 
     if (ap_is_HTTP_ERROR(r->prev->status)) {
         return d;
@@ -404,15 +403,22 @@ static preflight_decision *decision_after_redirect(request_rec *r, int create)
         }
         return d;
     }
-    return decision_here(r, create);
+    conf = in_scope(r);
+    return conf ? decision_here(r, conf, create) : NULL;
 }
 
 preflight_decision *preflight_decision_for(request_rec *r, int create)
 {
+    const preflight_dir_conf *conf;
+
     if (r->main) {
         return NULL;
     }
-    return r->prev ? decision_after_redirect(r, create) : decision_here(r, create);
+    if (r->prev) {
+        return decision_after_redirect(r, create);
+    }
+    conf = in_scope(r);         /* the common case outside scope: a flag */
+    return conf ? decision_here(r, conf, create) : NULL;
 }
 
 int preflight_skip_authn(request_rec *r)

@@ -541,7 +541,7 @@ static int enabled_here(request_rec *r)
     return 0;
 }
 
-static int explain_handler(request_rec *r)
+static PREFLIGHT_NOINLINE int explain_handler(request_rec *r)
 {
     explain_answer a;
     request_rec *rr;

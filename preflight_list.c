@@ -272,10 +272,10 @@ static const preflight_net_edit *net_edit(const preflight_list *edit,
 }
 
 /* Is an item with this key in the list (the "*" aside)? */
-int preflight_has_key(const preflight_list *l, const char *key)
+static int has_key(const preflight_list *l, const char *key, apr_ssize_t len)
 {
     for (; l->base; l = l->base) {
-        const preflight_net_edit *n = net_edit(l->edit, key);
+        const preflight_net_edit *n = apr_hash_get(l->edit->net, key, len);
         if (n) {
             return n->last == '+';
         }
@@ -283,7 +283,17 @@ int preflight_has_key(const preflight_list *l, const char *key)
     if (l->kind == PREFLIGHT_LIST_ORIGINS) {
         return preflight_exact_has(l, key);
     }
-    return preflight_set_has(l, key);
+    return preflight_set_has(l, key, len);
+}
+
+int preflight_has_key(const preflight_list *l, const char *key)
+{
+    return has_key(l, key, APR_HASH_KEY_STRING);
+}
+
+int preflight_has_name(const preflight_list *l, const char *name, apr_size_t len)
+{
+    return l->kind != PREFLIGHT_LIST_ORIGINS && has_key(l, name, (apr_ssize_t)len);
 }
 
 /* Was this item removed from the list's "*"? */

@@ -429,16 +429,20 @@ static void add_pattern(apr_pool_t *p, preflight_list *l, const char *item)
  * request) and to look up; a longer one is hashed. */
 #define SHORT_LIST 8
 
-int preflight_set_has(const preflight_list *l, const char *key)
+int preflight_set_has(const preflight_list *l, const char *key, apr_ssize_t len)
 {
     int i;
 
     if (l->set) {
-        return apr_hash_get(l->set, key, APR_HASH_KEY_STRING) != NULL;
+        return apr_hash_get(l->set, key, len) != NULL;
     }
     for (i = 0; i < l->keys->nelts; i++) {
         const char *k = APR_ARRAY_IDX(l->keys, i, const char *);
-        if (k[0] == key[0] && !strcmp(k, key)) {
+        if (k[0] != key[0]) {
+            continue;
+        }
+        if (len == APR_HASH_KEY_STRING ? !strcmp(k, key)
+                                       : !strncmp(k, key, len) && !k[len]) {
             return 1;
         }
     }
@@ -506,7 +510,7 @@ static int configured_has(const preflight_list *l,
     int i;
 
     if (l->kind != PREFLIGHT_LIST_ORIGINS) {
-        return preflight_set_has(l, key);
+        return preflight_set_has(l, key, APR_HASH_KEY_STRING);
     }
     if (!strchr(key, '*')) {
         return preflight_exact_has(l, key);
@@ -705,7 +709,7 @@ int preflight_method_allowed(const preflight_list *methods, const char *value)
 
 /* One lower-cased name of a list that passed the length check; a byte
  * that is not a token character was folded to NUL. */
-static preflight_headers_verdict header_name_verdict(
+static preflight_headers_verdict folded_name_verdict(
     const preflight_list *headers, const char *lower, int token)
 {
     if (!token) {
@@ -723,11 +727,32 @@ static preflight_headers_verdict header_name_verdict(
     return PREFLIGHT_HEADERS_DENIED;
 }
 
+/* One name of the list, 1 to PREFLIGHT_HEADER_NAME_MAX bytes. Browsers
+ * send the names in lower case (Fetch), so a name is most often found as
+ * it came: every configured one is a lower-case token, and so then is this
+ * one. Any other is folded to lower case first. */
+static preflight_headers_verdict header_name_verdict(
+    const preflight_list *headers, const char *name, apr_size_t len)
+{
+    char lower[PREFLIGHT_HEADER_NAME_MAX + 1];
+    apr_size_t i;
+    int nontoken = 0;
+
+    if (headers && preflight_has_name(headers, name, len)) {
+        return PREFLIGHT_HEADERS_OK;
+    }
+    for (i = 0; i < len; i++) {
+        lower[i] = tchar_lower[(unsigned char)name[i]];
+        nontoken |= lower[i] == '\0';
+    }
+    lower[len] = '\0';
+    return folded_name_verdict(headers, lower, !nontoken);
+}
+
 preflight_headers_verdict preflight_request_headers_check(
     const preflight_list *headers, const char *value,
     const char **bad, apr_size_t *bad_len, int *count)
 {
-    char lower[PREFLIGHT_HEADER_NAME_MAX + 1];
     const char *s = value;
     preflight_headers_verdict verdict;
     int items = 0;
@@ -737,8 +762,7 @@ preflight_headers_verdict preflight_request_headers_check(
     *bad_len = 0;
     for (;;) {
         const char *name, *end;
-        apr_size_t len, i;
-        int nontoken;
+        apr_size_t len;
 
         if (++items > PREFLIGHT_REQUEST_HEADERS_MAX) {
             return PREFLIGHT_HEADERS_MALFORMED;
@@ -759,12 +783,7 @@ preflight_headers_verdict preflight_request_headers_check(
             if (len > PREFLIGHT_HEADER_NAME_MAX) {
                 return PREFLIGHT_HEADERS_MALFORMED;
             }
-            for (i = 0, nontoken = 0; i < len; i++) {
-                lower[i] = tchar_lower[(unsigned char)name[i]];
-                nontoken |= lower[i] == '\0';
-            }
-            lower[len] = '\0';
-            if ((verdict = header_name_verdict(headers, lower, !nontoken))
+            if ((verdict = header_name_verdict(headers, name, len))
                 != PREFLIGHT_HEADERS_OK) {
                 return verdict;
             }

@@ -20,8 +20,9 @@
 const char *preflight_item_key(apr_pool_t *p, preflight_list_kind kind,
                                const char *item);
 
-/** Is this key among a configured method or header list's items? */
-int preflight_set_has(const preflight_list *l, const char *key);
+/** Is this key among a configured method or header list's items? len is
+ *  the key's length, or APR_HASH_KEY_STRING when it ends at a NUL. */
+int preflight_set_has(const preflight_list *l, const char *key, apr_ssize_t len);
 
 /** Is this key among a configured origin list's exact origins? */
 int preflight_exact_has(const preflight_list *l, const char *key);
@@ -40,6 +41,8 @@ const char *preflight_join_methods_allow(apr_pool_t *p,
  *  list, was it removed from the list's "*", and the configured list an
  *  overlay ends at (overlays never edit origin patterns). */
 int preflight_has_key(const preflight_list *l, const char *key);
+/** The same for len bytes of a method or header name. */
+int preflight_has_name(const preflight_list *l, const char *name, apr_size_t len);
 int preflight_excluded_key(const preflight_list *l, const char *key);
 const preflight_list *preflight_configured_below(const preflight_list *l);
 

@@ -497,6 +497,16 @@ static const headers_case headers_cases[] = {
     { "X-A", "authorization", PREFLIGHT_HEADERS_DENIED, 0 },
     { "* Authorization", "authorization,x-a", PREFLIGHT_HEADERS_OK, 2 },
     { "Authorization", "AUTHORIZATION", PREFLIGHT_HEADERS_OK, 1 },
+    /* names found as they came must be whole names */
+    { "X-Token", "x-tok", PREFLIGHT_HEADERS_DENIED, 0 },
+    { "X-Token", "x-tokens", PREFLIGHT_HEADERS_DENIED, 0 },
+    { "X-Token", "x-token ,x-tok", PREFLIGHT_HEADERS_DENIED, 1 },
+    /* more than a few configured names are hashed */
+    { "H1 H2 H3 H4 H5 H6 H7 H8 H9 X-Token", "x-token,h9", PREFLIGHT_HEADERS_OK, 2 },
+    { "H1 H2 H3 H4 H5 H6 H7 H8 H9 X-Token", "X-Token, H1", PREFLIGHT_HEADERS_OK, 2 },
+    { "H1 H2 H3 H4 H5 H6 H7 H8 H9 X-Token", "x-tok", PREFLIGHT_HEADERS_DENIED, 0 },
+    { "H1 H2 H3 H4 H5 H6 H7 H8 H9 X-Token", "h10", PREFLIGHT_HEADERS_DENIED, 0 },
+    { "H1 H2 H3 H4 H5 H6 H7 H8 H9 X-Token", "h1\x01", PREFLIGHT_HEADERS_MALFORMED, 0 },
 };
 
 static void test_request_headers(apr_pool_t *p)
