@@ -89,7 +89,11 @@ static APR_INLINE int is_cors_key(const char *key)
         < sizeof(preflight_header_names)) {
         return 1;
     }
-    return ascii_case_equal(key, "Access-Control-", 15);
+    /* Accept-Ranges, Age, Allow: the fourth byte at the latest tells them
+     * from "Access-" (each test stops at the key's NUL) */
+    return (key[1] | 0x20) == 'c' && (key[2] | 0x20) == 'c'
+           && (key[3] | 0x20) == 'e' && (key[4] | 0x20) == 's'
+           && ascii_case_equal(key + 5, "s-Control-", 10);
 }
 
 /* Response headers a script may read without being exposed (Fetch). */
@@ -220,8 +224,9 @@ typedef struct {
 } table_scan;
 
 /* One pass, no allocation: this is what most responses cost. */
-static void scan_table(const apr_table_t *t, const preflight_decision *d,
-                       int keep_own, table_scan *s)
+static APR_INLINE void scan_table(const apr_table_t *t,
+                                  const preflight_decision *d, int keep_own,
+                                  table_scan *s)
 {
     const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -251,6 +256,16 @@ static void scan_table(const apr_table_t *t, const preflight_decision *d,
             }
         }
     }
+}
+
+/* Both tables of the response in one call; keep_out and keep_err: the
+ * module's own values count as its own there (else as anyone else's). */
+static void scan_response(const request_rec *r, const preflight_decision *d,
+                          int keep_out, int keep_err,
+                          table_scan *in_out, table_scan *in_err)
+{
+    scan_table(r->headers_out, d, keep_out, in_out);
+    scan_table(r->err_headers_out, d, keep_err, in_err);
 }
 
 /* Removes every Access-Control-* entry of a table, but the module's own
@@ -485,8 +500,7 @@ static void write_headers(request_rec *r, preflight_decision *d)
     int allowed = shows_allowed(d);
     preflight_header h;
 
-    scan_table(r->headers_out, d, 0, &in_out);
-    scan_table(out, d, allowed, &in_err);
+    scan_response(r, d, 0, allowed, &in_out, &in_err);
     if (in_out.foreign || in_err.foreign) {
         audit_backend(r, d, allowed);
     }
@@ -531,8 +545,7 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
         write_headers(r, d);
         return;
     }
-    scan_table(r->headers_out, d, 1, &in_out);
-    scan_table(r->err_headers_out, d, 1, &in_err);
+    scan_response(r, d, 1, 1, &in_out, &in_err);
     if (in_out.foreign || in_err.foreign || in_out.own + in_err.own != d->sent) {
         write_headers(r, d);
         return;
