@@ -44,8 +44,9 @@
  *                 fixups           decide for every other request,    _headers.c
  *                                  write the headers
  *                 handler          the explain handler                _explain.c
- *                 insert_filter,   add the output filter              _headers.c
- *                 insert_error_filter
+ *                 insert_filter,   add the output filter (not to a    _headers.c
+ *                 insert_error_filter answered preflight with no other
+ *                                  filter in front of the protocol ones)
  *                 output filter    just before the headers go out,    _headers.c
  *                                  make the module's Access-Control-*
  *                                  headers the only ones, on errors too

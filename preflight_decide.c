@@ -279,11 +279,9 @@ static int answer_methods(request_rec *r, preflight_decision *d,
 }
 
 /* Private Network Access: granted only when asked for and allowed. */
-static void answer_private_network(request_rec *r, preflight_decision *d)
+static void answer_private_network(request_rec *r, preflight_decision *d,
+                                   const char *pna)
 {
-    const char *pna = apr_table_get(r->headers_in,
-                                    "Access-Control-Request-Private-Network");
-
     if (!pna || strcasecmp(pna, "true")) {
         return;
     }
@@ -298,11 +296,11 @@ static void answer_private_network(request_rec *r, preflight_decision *d)
 }
 
 static void decide_preflight(request_rec *r, preflight_decision *d,
-                             const char *origin, const char *method)
+                             const preflight_request_fields *f)
 {
     const preflight_dir_conf *conf = d->conf;
-    const char *req_headers = apr_table_get(r->headers_in,
-                                            "Access-Control-Request-Headers");
+    const char *origin = f->origin, *method = f->method;
+    const char *req_headers = f->headers;
     int count = 0, echo_method, echo_headers = 0;
 
     d->vary = &vary_origin;
@@ -318,7 +316,7 @@ static void decide_preflight(request_rec *r, preflight_decision *d,
                                       : preflight_list_joined(r->pool, conf->headers);
     }
     d->value[PF_HDR_MAX_AGE] = conf->max_age_value;
-    answer_private_network(r, d);
+    answer_private_network(r, d, f->private_network);
     if (echo_method || echo_headers) {
         d->vary = echo_method && echo_headers ? &vary_origin_method_headers
                   : echo_method ? &vary_origin_method : &vary_origin_headers;
@@ -333,9 +331,17 @@ preflight_decision *preflight_decide(request_rec *r,
                                      int for_explain)
 {
     preflight_decision *d = apr_pcalloc(r->pool, sizeof(*d));
-    const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *method;
+    preflight_request_fields f = { NULL, NULL, NULL, NULL };
+    const char *origin;
 
+    /* an OPTIONS request reads four fields, any other only Origin */
+    if (r->method_number == M_OPTIONS) {
+        preflight_read_request_fields(r->headers_in, &f);
+    }
+    else {
+        f.origin = apr_table_get(r->headers_in, "Origin");
+    }
+    origin = f.origin;
     d->conf = conf;
     d->for_explain = for_explain;
     d->verdict = PF_VERDICTS;
@@ -350,11 +356,9 @@ preflight_decision *preflight_decide(request_rec *r,
         }
         return d;
     }
-    method = r->method_number == M_OPTIONS
-             ? apr_table_get(r->headers_in, "Access-Control-Request-Method") : NULL;
-    if (method) {
+    if (f.method) {
         d->kind = PF_REQUEST_PREFLIGHT;
-        decide_preflight(r, d, origin, method);
+        decide_preflight(r, d, &f);
         return d;
     }
     d->kind = PF_REQUEST_ACTUAL;

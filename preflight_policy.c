@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "apr_cstr.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
 
@@ -133,6 +134,79 @@ static unsigned int hash_words(const char *key, apr_ssize_t *klen)
 apr_hash_t *preflight_hash_make(apr_pool_t *p)
 {
     return apr_hash_make_custom(p, hash_words);
+}
+
+/* Are the eight bytes at s those of lower, with the letters in any case?
+ * fold has 0x20 where lower has a letter and 0 elsewhere: or-ing it folds
+ * a letter, and leaves '-' to compare exactly. */
+static int folded_word_equal(const char *s, const char *lower, const char *fold)
+{
+    return (read_word(s) | read_word(fold)) == read_word(lower);
+}
+
+/* Access-Control-Request-: its 23 bytes as three words, the last two
+ * overlapping by one. */
+static int is_request_prefix(const char *k)
+{
+    return folded_word_equal(k, "access-c", "\x20\x20\x20\x20\x20\x20\0\x20")
+           && folded_word_equal(k + 8, "ontrol-r", "\x20\x20\x20\x20\x20\x20\0\x20")
+           && folded_word_equal(k + 15, "request-", "\x20\x20\x20\x20\x20\x20\x20\0");
+}
+
+/* A preflight's fields by the length of their names, then their bytes: a
+ * request has a dozen fields, a browser's several starting with Accept, and
+ * apr_table_get would compare every one of those with each name in full
+ * (their checksums, the first four bytes, are the same). */
+static void read_field(const char *key, const char *val,
+                       preflight_request_fields *f)
+{
+    apr_size_t len;
+
+    switch (key[0]) {
+    case 'o':
+    case 'O':
+        if (!f->origin && !apr_cstr_casecmp(key, "origin")) {
+            f->origin = val;
+        }
+        return;
+    case 'a':
+    case 'A':
+        break;
+    default:
+        return;
+    }
+    len = strlen(key);
+    if (len != 29 && len != 30 && len != 38) {
+        return;
+    }
+    if (!is_request_prefix(key)) {
+        return;
+    }
+    if (len == 29 && folded_word_equal(key + 21, "t-method", "\x20\0" "\x20\x20\x20\x20\x20\x20")) {
+        f->method = f->method ? f->method : val;
+    }
+    else if (len == 30 && folded_word_equal(key + 22, "-headers", "\0\x20\x20\x20\x20\x20\x20\x20")) {
+        f->headers = f->headers ? f->headers : val;
+    }
+    else if (len == 38 && folded_word_equal(key + 23, "private-", "\x20\x20\x20\x20\x20\x20\x20\0")
+             && folded_word_equal(key + 30, "-network", "\0\x20\x20\x20\x20\x20\x20\x20")) {
+        f->private_network = f->private_network ? f->private_network : val;
+    }
+}
+
+void preflight_read_request_fields(const apr_table_t *t,
+                                   preflight_request_fields *f)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    memset(f, 0, sizeof(*f));
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key) {
+            read_field(e[i].key, e[i].val, f);
+        }
+    }
 }
 
 /* A DNS-style host: labels of letters, digits, '-' and '_' (browsers send

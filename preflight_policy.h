@@ -125,6 +125,19 @@ typedef struct preflight_list {
  *  eight bytes at a time (every table of a list uses it). */
 apr_hash_t *preflight_hash_make(apr_pool_t *p);
 
+/** The request fields a preflight is decided on; NULL when absent. */
+typedef struct {
+    const char *origin;
+    const char *method;            /**< Access-Control-Request-Method */
+    const char *headers;           /**< Access-Control-Request-Headers */
+    const char *private_network;   /**< Access-Control-Request-Private-Network */
+} preflight_request_fields;
+
+/** Reads them from a request's header table in one pass, each as
+ *  apr_table_get would (the first field of that name, any case). */
+void preflight_read_request_fields(const apr_table_t *t,
+                                   preflight_request_fields *f);
+
 /** Parses a serialized origin. With patterns, "*." as the first label and
  *  ":*" as the port are accepted. Returns NULL when well formed, else the
  *  reason in words. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apr_general.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "../../preflight_policy.h"
@@ -205,6 +206,82 @@ static void test_origin_list_sizes(apr_pool_t *p)
               apr_psprintf(p, "%d origins: each item once", n),
               apr_psprintf(p, "%d items", l->items->nelts));
     }
+}
+
+/* The one-pass reader of a preflight's fields against apr_table_get, the
+ * reference, on names in every case, lookalikes one byte off (each byte
+ * of each name changed in turn, and a byte added or dropped), duplicates
+ * (the first one counts) and the fields a browser sends next to them. */
+static const char *const field_names[] = {
+    "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
+    "Access-Control-Request-Private-Network"
+};
+
+static void check_fields(apr_pool_t *p, const apr_table_t *t, const char *what)
+{
+    preflight_request_fields f;
+    const char *got[4];
+    int i;
+
+    preflight_read_request_fields(t, &f);
+    got[0] = f.origin;
+    got[1] = f.method;
+    got[2] = f.headers;
+    got[3] = f.private_network;
+    for (i = 0; i < 4; i++) {
+        const char *want = apr_table_get(t, field_names[i]);
+        check(got[i] == want, apr_psprintf(p, "%s: %s", what, field_names[i]),
+              got[i] ? got[i] : "(none)");
+    }
+}
+
+static void test_request_fields(apr_pool_t *p)
+{
+    static const char *const browser[] = {
+        "Host", "Accept", "Accept-Language", "Accept-Encoding", "Referer",
+        "Sec-Fetch-Mode", "Connection", "User-Agent", "Authorization", "Age"
+    };
+    apr_size_t n, i, k;
+    apr_table_t *t;
+
+    for (n = 0; n < 4; n++) {
+        const char *name = field_names[n];
+        apr_size_t len = strlen(name);
+
+        for (i = 0; i < len; i++) {
+            static const char subst[] = { '_', 'x', '-', '0', '\x7f', '\r' };
+            char *up = apr_pstrdup(p, name), *low = apr_pstrdup(p, name);
+
+            up[i] = (char)apr_toupper(up[i]);
+            low[i] = (char)apr_tolower(low[i]);
+            for (k = 0; k < sizeof(subst); k++) {
+                char *odd = apr_pstrdup(p, name);
+
+                odd[i] = subst[k];
+                t = apr_table_make(p, 8);
+                apr_table_addn(t, odd, "odd");
+                apr_table_addn(t, up, "up");
+                apr_table_addn(t, low, "low");
+                check_fields(p, t, apr_psprintf(p, "'%s' then '%s'", odd, up));
+            }
+            t = apr_table_make(p, 4);
+            apr_table_addn(t, apr_pstrmemdup(p, name, i), "short");
+            apr_table_addn(t, apr_pstrcat(p, name, "x", NULL), "long");
+            check_fields(p, t, apr_psprintf(p, "'%s' cut at %d", name, (int)i));
+        }
+    }
+    t = apr_table_make(p, 16);
+    for (i = 0; i < sizeof(browser) / sizeof(browser[0]); i++) {
+        apr_table_addn(t, browser[i], "b");
+    }
+    check_fields(p, t, "a browser's fields, none of the four");
+    apr_table_addn(t, "access-control-request-headers", "content-type");
+    apr_table_addn(t, "ORIGIN", "https://a.example");
+    apr_table_addn(t, "Access-Control-Request-Method", "PUT");
+    apr_table_addn(t, "Origin", "https://second.example");
+    apr_table_addn(t, "ACCESS-CONTROL-REQUEST-PRIVATE-NETWORK", "true");
+    apr_table_addn(t, "Access-Control-Request-Method", "DELETE");
+    check_fields(p, t, "a browser's fields, each of the four, two twice");
 }
 
 static void test_origin_edge_inputs(apr_pool_t *p)
@@ -581,6 +658,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     test_origins(p);
     test_origin_list_sizes(p);
+    test_request_fields(p);
     test_origin_edge_inputs(p);
     test_config_items(p);
     test_methods(p);
