@@ -34,10 +34,14 @@ extern module AP_MODULE_DECLARE_DATA preflight_module;
 
 /* For a function with a large frame that a cheap test in its only caller
  * usually spares: inlined, its frame would be set up for every call. */
+/* And for the loop of a scan that runs for every response in scope, whose
+ * own call would cost more than its body on the short tables it reads. */
 #if defined(__GNUC__)
 #define PREFLIGHT_NOINLINE __attribute__((noinline))
+#define PREFLIGHT_INLINE __attribute__((always_inline)) inline
 #else
 #define PREFLIGHT_NOINLINE
+#define PREFLIGHT_INLINE APR_INLINE
 #endif
 #define PREFLIGHT_EXPLAIN_HANDLER "preflight-explain"
 
@@ -331,11 +335,36 @@ static APR_INLINE int preflight_in_scope(const preflight_dir_conf *conf)
            || conf->engine == PREFLIGHT_ENGINE_REPORT_ONLY;
 }
 
+/* preflight_decide.c: see preflight_decision_for */
+preflight_decision *preflight_decision_made(request_rec *r,
+                                            const preflight_dir_conf *conf,
+                                            int create);
+preflight_decision *preflight_decision_after_redirect(request_rec *r,
+                                                      int create);
+
+/** The decision for this request, made once (create) or NULL: none yet,
+ *  out of scope, or a sub-request. Inline: every hook of every request
+ *  asks, and out of scope the answer is a flag. */
+static APR_INLINE preflight_decision *preflight_decision_for(request_rec *r,
+                                                            int create)
+{
+    const preflight_dir_conf *conf;
+
+    if (r->main) {
+        return NULL;
+    }
+    if (r->prev) {
+        return preflight_decision_after_redirect(r, create);
+    }
+    conf = preflight_dir_config(r->per_dir_config);
+    return preflight_in_scope(conf) ? preflight_decision_made(r, conf, create)
+                                    : NULL;
+}
+
 /* preflight_decide.c */
 preflight_decision *preflight_decide(request_rec *r,
                                      const preflight_dir_conf *conf,
                                      int for_explain);
-preflight_decision *preflight_decision_for(request_rec *r, int create);
 int preflight_skip_authn(request_rec *r);
 int preflight_answer(request_rec *r);
 void preflight_answer_instead_of_redirect(request_rec *r);

@@ -369,16 +369,11 @@ preflight_decision *preflight_decide(request_rec *r,
     return d;
 }
 
-/* The decision for this request, made once. An ErrorDocument request is
- * answered for the request that failed, under that request's policy. Any
- * other internal redirect (rewrite rules handing every URI to a front
- * controller, a CGI's local Location) is answered for the request it came
- * from when that one is in scope: the URI the client asked for decides,
- * even when the redirect leads out of its scope, and PREFLIGHT says so in
- * the log line of either. */
-static preflight_decision *decision_here(request_rec *r,
-                                         const preflight_dir_conf *conf,
-                                         int create)
+/* The decision of a request in scope, made once and kept in its
+ * request_config. */
+preflight_decision *preflight_decision_made(request_rec *r,
+                                            const preflight_dir_conf *conf,
+                                            int create)
 {
     preflight_decision *d = ap_get_module_config(r->request_config,
                                                  &preflight_module);
@@ -391,7 +386,13 @@ static preflight_decision *decision_here(request_rec *r,
     return d;
 }
 
-static preflight_decision *decision_after_redirect(request_rec *r, int create)
+/* An ErrorDocument request is answered for the request that failed, under
+ * that request's policy. Any other internal redirect (rewrite rules handing
+ * every URI to a front controller, a CGI's local Location) is answered for
+ * the request it came from when that one is in scope: the URI the client
+ * asked for decides, even when the redirect leads out of its scope, and
+ * PREFLIGHT says so in the log line of either. */
+preflight_decision *preflight_decision_after_redirect(request_rec *r, int create)
 {
     preflight_decision *d = preflight_decision_for(r->prev, create);
     const preflight_dir_conf *conf;
@@ -408,21 +409,7 @@ static preflight_decision *decision_after_redirect(request_rec *r, int create)
         return d;
     }
     conf = in_scope(r);
-    return conf ? decision_here(r, conf, create) : NULL;
-}
-
-preflight_decision *preflight_decision_for(request_rec *r, int create)
-{
-    const preflight_dir_conf *conf;
-
-    if (r->main) {
-        return NULL;
-    }
-    if (r->prev) {
-        return decision_after_redirect(r, create);
-    }
-    conf = in_scope(r);         /* the common case outside scope: a flag */
-    return conf ? decision_here(r, conf, create) : NULL;
+    return conf ? preflight_decision_made(r, conf, create) : NULL;
 }
 
 int preflight_skip_authn(request_rec *r)

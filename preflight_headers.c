@@ -224,7 +224,7 @@ typedef struct {
 } table_scan;
 
 /* One pass, no allocation: this is what most responses cost. */
-static APR_INLINE void scan_table(const apr_table_t *t,
+static PREFLIGHT_INLINE void scan_table(const apr_table_t *t,
                                   const preflight_decision *d, int keep_own,
                                   table_scan *s)
 {
@@ -232,12 +232,10 @@ static APR_INLINE void scan_table(const apr_table_t *t,
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     int i, j;
 
+    /* apr_table keys are never NULL */
     for (i = 0; i < arr->nelts; i++) {
         const char *key = e[i].key;
 
-        if (!key) {
-            continue;
-        }
         if (is_cors_key(key)) {
             if (keep_own && is_own_entry(d, key, e[i].val)) {
                 s->own++;
