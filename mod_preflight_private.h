@@ -238,8 +238,10 @@ typedef enum {
     PF_HDR_COUNT                /**< how many there are */
 } preflight_header;
 
-/** Room for each name and its NUL (the longest has 36 characters). */
-#define PF_HDR_NAME_SIZE 48
+/** Room for each name and its NUL (the longest has 36 characters); a
+ *  power of two, so that a key's header is found from its address by a
+ *  shift. */
+#define PF_HDR_NAME_SIZE 64
 
 extern const char preflight_header_names[PF_HDR_COUNT][PF_HDR_NAME_SIZE];
 
@@ -256,6 +258,7 @@ typedef enum {
 typedef struct {
     const char *tokens[4];       /**< NULL-terminated */
     const char *joined;
+    unsigned all;                /**< bit i for each tokens[i] */
 } preflight_vary;
 
 /** What the module decided for one request, and the headers it sends.

@@ -35,20 +35,21 @@ const char * const preflight_verdict_names[] = {
 
 /* What an answer can depend on, as Vary tokens. */
 static const preflight_vary vary_origin = {
-    { "Origin", NULL }, "Origin"
+    { "Origin", NULL }, "Origin", 0x1
 };
 static const preflight_vary vary_origin_method = {
     { "Origin", "Access-Control-Request-Method", NULL },
-    "Origin, Access-Control-Request-Method"
+    "Origin, Access-Control-Request-Method", 0x3
 };
 static const preflight_vary vary_origin_headers = {
     { "Origin", "Access-Control-Request-Headers", NULL },
-    "Origin, Access-Control-Request-Headers"
+    "Origin, Access-Control-Request-Headers", 0x3
 };
 static const preflight_vary vary_origin_method_headers = {
     { "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers",
       NULL },
-    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    0x7
 };
 
 static const preflight_dir_conf *in_scope(const request_rec *r)

@@ -295,11 +295,16 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
  * of headers_out overlaid with err_headers_out, so an Origin in a second
  * field would not count, and each origin's copy would evict the others'.
  * With no Vary field anywhere, the tokens go in as one new field. */
+static unsigned vary_present(const table_scan *in_out, const table_scan *in_err)
+{
+    return in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
+}
+
 static void add_vary(request_rec *r, const preflight_decision *d,
                      const table_scan *in_out, const table_scan *in_err)
 {
     apr_table_t *t = in_out->has_vary ? r->headers_out : r->err_headers_out;
-    unsigned present = in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
+    unsigned present = vary_present(in_out, in_err);
     int i;
 
     if (!d->vary) {
@@ -498,7 +503,10 @@ static void write_headers(request_rec *r, preflight_decision *d)
     int allowed = shows_allowed(d);
     preflight_header h;
 
-    scan_response(r, d, 0, allowed, &in_out, &in_err);
+    /* in fixups both tables are often still empty */
+    if (!apr_is_empty_table(r->headers_out) || !apr_is_empty_table(out)) {
+        scan_response(r, d, 0, allowed, &in_out, &in_err);
+    }
     if (in_out.foreign || in_err.foreign) {
         audit_backend(r, d, allowed);
     }
@@ -548,7 +556,9 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
         write_headers(r, d);
         return;
     }
-    add_vary(r, d, &in_out, &in_err);
+    if (d->vary && vary_present(&in_out, &in_err) != d->vary->all) {
+        add_vary(r, d, &in_out, &in_err);
+    }
 }
 
 int preflight_fixups(request_rec *r)

@@ -738,7 +738,8 @@ int preflight_origin_allowed(const preflight_list *origins, const char *value)
     /* Browsers send origins already normalized, so most requests are
      * answered by one lookup of the raw value; the keys are well-formed
      * origins, and no pattern is among them. */
-    if (!origins->any && preflight_has_key(origins, value)) {
+    if (!origins->any && (origins->base ? preflight_has_key(origins, value)
+                                        : preflight_exact_has(origins, value))) {
         return 1;
     }
     if (strcmp(value, "null") == 0) {
