@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-#include "apr_cstr.h"
 #include "apr_lib.h"
 #include "apr_strings.h"
 
@@ -165,7 +164,11 @@ static void read_field(const char *key, const char *val,
     switch (key[0]) {
     case 'o':
     case 'O':
-        if (!f->origin && !apr_cstr_casecmp(key, "origin")) {
+        /* "rigin" after the O, in any case, then the end (or-ing 0x20
+         * into a NUL makes a space, which ends the test there) */
+        if (!f->origin && (key[1] | 0x20) == 'r' && (key[2] | 0x20) == 'i'
+            && (key[3] | 0x20) == 'g' && (key[4] | 0x20) == 'i'
+            && (key[5] | 0x20) == 'n' && key[6] == '\0') {
             f->origin = val;
         }
         return;
@@ -503,25 +506,6 @@ static void add_pattern(apr_pool_t *p, preflight_list *l, const char *item)
  * request) and to look up; a longer one is hashed. */
 #define SHORT_LIST 8
 
-int preflight_set_has(const preflight_list *l, const char *key, apr_ssize_t len)
-{
-    int i;
-
-    if (l->set) {
-        return apr_hash_get(l->set, key, len) != NULL;
-    }
-    for (i = 0; i < l->keys->nelts; i++) {
-        const char *k = APR_ARRAY_IDX(l->keys, i, const char *);
-        if (k[0] != key[0]) {
-            continue;
-        }
-        if (len == APR_HASH_KEY_STRING ? !strcmp(k, key)
-                                       : !strncmp(k, key, len) && !k[len]) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* Exact origins (and null) as methods and header names: a few compared
  * in order, more hashed. */

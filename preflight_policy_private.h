@@ -12,6 +12,8 @@
 #ifndef PREFLIGHT_POLICY_PRIVATE_H
 #define PREFLIGHT_POLICY_PRIVATE_H
 
+#include <string.h>
+
 #include "preflight_policy.h"
 
 /* preflight_policy.c */
@@ -21,8 +23,28 @@ const char *preflight_item_key(apr_pool_t *p, preflight_list_kind kind,
                                const char *item);
 
 /** Is this key among a configured method or header list's items? len is
- *  the key's length, or APR_HASH_KEY_STRING when it ends at a NUL. */
-int preflight_set_has(const preflight_list *l, const char *key, apr_ssize_t len);
+ *  the key's length, or APR_HASH_KEY_STRING when it ends at a NUL. Inline:
+ *  a preflight asks for its method and each header name. */
+static APR_INLINE int preflight_set_has(const preflight_list *l,
+                                        const char *key, apr_ssize_t len)
+{
+    int i;
+
+    if (l->set) {
+        return apr_hash_get(l->set, key, len) != NULL;
+    }
+    for (i = 0; i < l->keys->nelts; i++) {
+        const char *k = APR_ARRAY_IDX(l->keys, i, const char *);
+        if (k[0] != key[0]) {
+            continue;
+        }
+        if (len == APR_HASH_KEY_STRING ? !strcmp(k, key)
+                                       : !strncmp(k, key, len) && !k[len]) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /** Is this key among a configured origin list's exact origins? */
 int preflight_exact_has(const preflight_list *l, const char *key);
