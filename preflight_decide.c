@@ -424,15 +424,11 @@ int preflight_skip_authn(request_rec *r)
     return OK;
 }
 
-int preflight_answer(request_rec *r)
+static PREFLIGHT_NOINLINE int answer(request_rec *r)
 {
     const preflight_dir_conf *conf;
-    preflight_decision *d;
+    preflight_decision *d = preflight_decision_for(r, 1);
 
-    if (r->main || r->method_number != M_OPTIONS || !applied(r)) {
-        return DECLINED;
-    }
-    d = preflight_decision_for(r, 1);
     /* after an internal redirect, the policy that decided may be another */
     if (!d || d->kind != PF_REQUEST_PREFLIGHT || d->conf->engine != PREFLIGHT_ENGINE_ON) {
         return DECLINED;
@@ -456,6 +452,16 @@ int preflight_answer(request_rec *r)
         return DONE;
     }
     return HTTP_NO_CONTENT;
+}
+
+/* Every request passes here: most are not OPTIONS, and leave before the
+ * frame of the answer is set up. */
+int preflight_answer(request_rec *r)
+{
+    if (r->method_number != M_OPTIONS || r->main || !applied(r)) {
+        return DECLINED;
+    }
+    return answer(r);
 }
 
 /* A Redirect in a <Location>, or one at server level, is sent when the URL

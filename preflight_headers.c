@@ -566,7 +566,7 @@ int preflight_fixups(request_rec *r)
     preflight_decision *d = preflight_decision_for(r, 1);
 
     if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
-        preflight_write_headers(r, d);
+        write_headers(r, d);
     }
     return DECLINED;
 }
@@ -582,7 +582,7 @@ static int sealed(const request_rec *r, const preflight_decision *d)
            && r->output_filters == r->proto_output_filters;
 }
 
-static void add_filter(request_rec *r, int create)
+static APR_INLINE void add_filter(request_rec *r, int create)
 {
     preflight_decision *d = preflight_decision_for(r, create);
 
