@@ -32,10 +32,10 @@ extern module AP_MODULE_DECLARE_DATA preflight_module;
 
 #define PREFLIGHT_FILTER "PREFLIGHT"
 
-/* For a function with a large frame that a cheap test in its only caller
- * usually spares: inlined, its frame would be set up for every call. */
-/* And for the loop of a scan that runs for every response in scope, whose
- * own call would cost more than its body on the short tables it reads. */
+/* NOINLINE: a function with a large frame that a cheap test in its only
+ * caller usually spares (inlined, its frame would be set up for every
+ * call). INLINE: the loop of a scan that runs for every response in
+ * scope, whose own call would cost more than its body on short tables. */
 #if defined(__GNUC__)
 #define PREFLIGHT_NOINLINE __attribute__((noinline))
 #define PREFLIGHT_INLINE __attribute__((always_inline)) inline

@@ -164,9 +164,10 @@ static const char *expose_response_headers(request_rec *r,
     return c.names->nelts ? apr_array_pstrcat(r->pool, c.names, '\0') : NULL;
 }
 
-/* The module merges its Vary tokens with apr_table_mergen, which keeps
- * the key and, for a Vary that was not there, the value it is given: such
- * an entry is known by address, as the module's own headers are. */
+/* The module adds its Vary field with apr_table_addn (and merges into
+ * another with apr_table_mergen), which keep the key and a value given to
+ * them: such an entry is known by address, as the module's own headers
+ * are. */
 static const char vary_name[] = "Vary";
 
 static int is_vary_key(const char *key)
@@ -225,8 +226,8 @@ typedef struct {
 
 /* One pass, no allocation: this is what most responses cost. */
 static PREFLIGHT_INLINE void scan_table(const apr_table_t *t,
-                                  const preflight_decision *d, int keep_own,
-                                  table_scan *s)
+                                        const preflight_decision *d,
+                                        int keep_own, table_scan *s)
 {
     const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
@@ -289,17 +290,18 @@ static void strip_cors(apr_table_t *t, const preflight_decision *d, int keep_own
     }
 }
 
+/* The module's Vary tokens already in the field that counts (see below). */
+static unsigned vary_present(const table_scan *in_out, const table_scan *in_err)
+{
+    return in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
+}
+
 /* Merged, not set: the core folds Vary tokens case-insensitively, and
  * another module's tokens must stay. Into the response's own Vary field
  * when it has one: mod_cache keys its stored copies on the first Vary field
  * of headers_out overlaid with err_headers_out, so an Origin in a second
  * field would not count, and each origin's copy would evict the others'.
  * With no Vary field anywhere, the tokens go in as one new field. */
-static unsigned vary_present(const table_scan *in_out, const table_scan *in_err)
-{
-    return in_out->has_vary ? in_out->vary : in_out->vary | in_err->vary;
-}
-
 static void add_vary(request_rec *r, const preflight_decision *d,
                      const table_scan *in_out, const table_scan *in_err)
 {
