@@ -173,14 +173,14 @@ static void test_origin_list_sizes(apr_pool_t *p)
 
     for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         int n = sizes[s], i;
-        const char *spec = "null https://*.tenant.example";
+        const char *policy = "null https://*.tenant.example";
         preflight_list *l;
         apr_array_header_t *more = apr_array_make(p, 3, sizeof(const char *));
 
         for (i = 1; i <= n; i++) {
-            spec = apr_psprintf(p, "%s https://app%d.example.com", spec, i);
+            policy = apr_psprintf(p, "%s https://app%d.example.com", policy, i);
         }
-        l = list_of(p, PREFLIGHT_LIST_ORIGINS, spec);
+        l = list_of(p, PREFLIGHT_LIST_ORIGINS, policy);
         APR_ARRAY_PUSH(more, const char *) = "https://late.example";
         APR_ARRAY_PUSH(more, const char *) = "https://app1.example.com";
         preflight_list_add(p, l, more, 0);
