@@ -27,16 +27,20 @@ HTTPD   ?= /usr/sbin/apache2
 CFLAGS_WARN = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wno-missing-field-initializers
 
 MODULE  = .libs/mod_preflight.so
+# The pure files of origins and lists, which the module, preflight-migrate,
+# the unit tests and the fuzzers all link.
+POLICY_SOURCES = preflight_policy.c preflight_origin.c preflight_request.c \
+                 preflight_list.c
 MIGRATE = build/preflight-migrate
 SOURCES = mod_preflight.c preflight_config.c preflight_tenant.c preflight_sections.c \
           preflight_htaccess.c preflight_decide.c \
           preflight_headers.c preflight_explain.c preflight_explain_json.c \
-          preflight_inspector.c preflight_policy.c preflight_list.c \
+          preflight_inspector.c $(POLICY_SOURCES) \
           preflight_json.c preflight_html.c preflight_console.c preflight_counters.c
 HEADERS = mod_preflight_private.h preflight_explain.h preflight_policy.h preflight_policy_private.h \
           preflight_json.h preflight_html.h preflight_console.h
 
-.PHONY: all deps install deb run stop check test field unit fuzz soak valgrind bench clean print-sources
+.PHONY: all deps install deb run stop check test field unit fuzz soak valgrind bench clean print-sources print-pure-sources
 
 all: $(MODULE) $(MIGRATE)
 
@@ -54,17 +58,21 @@ MIGRATE_SOURCES = migrate/main.c migrate/conf_reader.c migrate/recipe.c \
                   migrate/regex_eval.c migrate/findings.c migrate/propose.c \
                   migrate/directives.c
 MIGRATE_CFLAGS ?= -O2 -g
-$(MIGRATE): $(MIGRATE_SOURCES) migrate/migrate.h migrate/recipe.h preflight_policy.c preflight_list.c \
+$(MIGRATE): $(MIGRATE_SOURCES) migrate/migrate.h migrate/recipe.h $(POLICY_SOURCES) \
             preflight_json.c preflight_policy.h preflight_policy_private.h preflight_json.h
 	@mkdir -p build
 	$(CC) $(MIGRATE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Wall -Wextra -Wno-unused-parameter \
-	    $(APR_CFLAGS) $(MIGRATE_SOURCES) preflight_policy.c preflight_list.c preflight_json.c \
+	    $(APR_CFLAGS) $(MIGRATE_SOURCES) $(POLICY_SOURCES) preflight_json.c \
 	    -o $@ $(LDFLAGS) $(APR_LIBS) -lpcre2-8 -lpsl
 
 # The module's own files, for the tools that must know them (valgrind.sh
 # attributes memcheck errors by them).
 print-sources:
 	@echo $(SOURCES) $(HEADERS)
+
+# The pure files, for the fuzzers (tools/fuzz.sh).
+print-pure-sources:
+	@echo $(PURE_SOURCES)
 
 install: all
 	$(APXS) -i -n preflight mod_preflight.la
@@ -81,10 +89,10 @@ run: deps all
 stop:
 	@sh tools/run.sh stop
 
-# The pure parts (preflight_policy.c, preflight_list.c, preflight_json.c,
-# preflight_html.c, preflight_console.c), with ASan and UBSan, no server.
-PURE_SOURCES = preflight_policy.c preflight_list.c preflight_json.c \
-               preflight_html.c preflight_console.c
+# The pure parts (origins and lists, preflight_json.c, preflight_html.c,
+# preflight_console.c), with ASan and UBSan, no server.
+PURE_SOURCES = $(POLICY_SOURCES) preflight_json.c preflight_html.c \
+               preflight_console.c
 UNIT_SOURCES = t/unit/test_policy.c t/unit/test_json.c t/unit/test_html.c
 APR_CFLAGS = $$(apr-1-config --cppflags --cflags --includes)
 APR_LIBS   = $$(apr-1-config --link-ld --libs)

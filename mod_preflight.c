@@ -55,8 +55,9 @@
  *                                  PREFLIGHT_BACKEND when others were
  *   mod_status    status_hook      the counters in /server-status     _counters.c
  *
- * The pure parts, with no httpd: preflight_policy.c (origins, lists,
- * request headers) and preflight_json.c (the explain handler's text).
+ * The pure parts, with no httpd: preflight_policy.c and preflight_list.c
+ * (lists), preflight_origin.c (origins), preflight_request.c (what a
+ * request asks for), preflight_json.c (the explain handler's text).
  */
 
 #include "httpd.h"

@@ -3,10 +3,11 @@
  */
 
 /*
- * preflight_policy_private.h: what the two files of lists share, and no
- * one else. preflight_policy.c builds configured lists and answers
- * requests from them; preflight_list.c joins their header values and
- * applies +/- edits, by copy or as overlays.
+ * preflight_policy_private.h: what the pure files of lists share, and no
+ * one else. preflight_policy.c builds configured lists; preflight_origin.c
+ * parses and matches origins, preflight_request.c checks what a request
+ * asks for, both against them; preflight_list.c joins their header values
+ * and applies +/- edits, by copy or as overlays.
  */
 
 #ifndef PREFLIGHT_POLICY_PRIVATE_H
@@ -15,6 +16,21 @@
 #include <string.h>
 
 #include "preflight_policy.h"
+
+/* ASCII only: the locale is never consulted. */
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define TO_LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (char)((c) - 'A' + 'a') : (c))
+
+/** Eight bytes at s as one word, in the machine's order, at any
+ *  alignment: the hash and the field reader compare keys a word at a time. */
+static APR_INLINE apr_uint64_t preflight_read_word(const char *s)
+{
+    apr_uint64_t w;
+
+    memcpy(&w, s, sizeof(w));
+    return w;
+}
 
 /* preflight_policy.c */
 

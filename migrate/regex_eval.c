@@ -13,7 +13,7 @@
  * origins built from the pattern's own literals (the host with a suffix,
  * with a prefix, its dots replaced, the other scheme, null) are run
  * through the compiled regex: one that matches but that the proposal
- * (mod_preflight's own matcher, preflight_policy.c) refuses is a concrete
+ * (mod_preflight's own matcher, preflight_origin.c) refuses is a concrete
  * look-alike the recipe lets in.
  */
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Fuzzes the pure parts of mod_preflight (preflight_policy.c,
-# preflight_list.c, preflight_json.c, preflight_html.c) with libFuzzer under
+# Fuzzes the pure parts of mod_preflight (make print-pure-sources: origins,
+# lists, JSON, HTML, console wording) with libFuzzer under
 # AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer:
 #   t/fuzz/fuzz_origin.c   request Origin parsing and matching, configured origins
 #   t/fuzz/fuzz_headers.c  Access-Control-Request-Headers, methods, tokens,
@@ -44,14 +44,14 @@ mkdir -p "$out" "$out/artifacts/origin" "$out/artifacts/headers" "$out/artifacts
 start=$(date +%s)
 apr_cflags=$(apr-1-config --cppflags --cflags --includes)
 apr_libs=$(apr-1-config --link-ld --libs)
+pure=$(make -s print-pure-sources)
 for h in origin headers migrate; do
     extra=""
     [ "$h" = migrate ] && extra="migrate/conf_reader.c migrate/recipe.c migrate/recipe_headers.c migrate/recipe_options.c migrate/regex_eval.c migrate/findings.c migrate/propose.c migrate/directives.c -lpcre2-8 -lpsl"
     # shellcheck disable=SC2086
     if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
             -Wall -Wextra -Wno-unused-parameter $apr_cflags -I. \
-            "t/fuzz/fuzz_$h.c" preflight_policy.c preflight_list.c preflight_json.c \
-            preflight_html.c $extra -o "$out/fuzz_$h" $apr_libs; then
+            "t/fuzz/fuzz_$h.c" $pure $extra -o "$out/fuzz_$h" $apr_libs; then
         echo "fuzz: building fuzz_$h failed" >&2
         exit 1
     fi

@@ -41,7 +41,7 @@ mkdir -p build
 # title STAGE: its heading.
 title() {
     case $1 in
-    unit) echo "unit tests of the pure parts (preflight_policy.c, preflight_list.c, preflight_json.c, preflight_html.c, preflight_console.c; ASan + UBSan)" ;;
+    unit) echo "unit tests of the pure parts (origins and lists, JSON, HTML, console wording; ASan + UBSan)" ;;
     suite) echo "Apache::Test suite" ;;
     browser) echo "browser (headless Chromium)" ;;
     deb) echo "Debian package (libapache2-mod-preflight: contents, a2enmod layout in a private /etc/apache2)" ;;

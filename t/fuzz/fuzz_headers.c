@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the token half of preflight_policy.c: the
+ * libFuzzer harness for preflight_request.c: the
  * splitting and checking of Access-Control-Request-Headers, the method
  * check, and the RFC 9110 token test. With credentials on, the module
  * echoes the request's own header list and method into the answer, so an

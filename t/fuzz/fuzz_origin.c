@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the origin half of preflight_policy.c: request
+ * libFuzzer harness for preflight_origin.c and preflight_policy.c: request
  * Origin parsing, configured-item normalization, and matching against a
  * few fixed policies. The module copies an allowed request Origin verbatim
  * into Access-Control-Allow-Origin, so every property below is one that

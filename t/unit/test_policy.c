@@ -1,7 +1,9 @@
 /*
  * Unit tests of the pure parts, no server: plain strings and an APR pool.
- * This file: preflight_policy.c (origin parsing and matching, token lists
- * and their editing, Access-Control-Request-Headers splitting) and main;
+ * This file: preflight_policy.c, preflight_origin.c, preflight_request.c
+ * and preflight_list.c (origin parsing and matching, token lists and their
+ * editing, a preflight's request fields, Access-Control-Request-Headers
+ * splitting) and main;
  * test_json.c: preflight_json.c. Prints "N passed, N failed".
  */
 
