@@ -498,7 +498,7 @@ static void audit_backend(request_rec *r, preflight_decision *d, int allowed)
  * writes only err_headers_out, so any Access-Control-* value in headers_out
  * is someone else's, or ours moved there by an error response; either way
  * it goes, and ours is set again. */
-static void write_headers(request_rec *r, preflight_decision *d)
+void preflight_write_headers(request_rec *r, preflight_decision *d)
 {
     apr_table_t *out = r->err_headers_out;
     table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
@@ -535,14 +535,6 @@ static void write_headers(request_rec *r, preflight_decision *d)
     add_vary(r, d, &in_out, &in_err);
 }
 
-/* In fixups or the preflight answer: the tables are short then, so the
- * scan for anyone else's values costs little, and tells whether a Vary
- * field is there. The output filter checks once more. */
-void preflight_write_headers(request_rec *r, preflight_decision *d)
-{
-    write_headers(r, d);
-}
-
 /* At the output filter: exactly the module's headers there, once each, and
  * the Vary tokens? Then nothing to do but Vary; else write them again. */
 static void enforce_headers(request_rec *r, preflight_decision *d)
@@ -550,12 +542,12 @@ static void enforce_headers(request_rec *r, preflight_decision *d)
     table_scan in_out = { 0, 0, 0, 0 }, in_err = { 0, 0, 0, 0 };
 
     if (!d->written || d->expose_all) {
-        write_headers(r, d);
+        preflight_write_headers(r, d);
         return;
     }
     scan_response(r, d, 1, 1, &in_out, &in_err);
     if (in_out.foreign || in_err.foreign || in_out.own + in_err.own != d->sent) {
-        write_headers(r, d);
+        preflight_write_headers(r, d);
         return;
     }
     if (d->vary && vary_present(&in_out, &in_err) != d->vary->all) {
@@ -568,7 +560,7 @@ int preflight_fixups(request_rec *r)
     preflight_decision *d = preflight_decision_for(r, 1);
 
     if (d && d->conf->engine == PREFLIGHT_ENGINE_ON) {
-        write_headers(r, d);
+        preflight_write_headers(r, d);
     }
     return DECLINED;
 }

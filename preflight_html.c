@@ -33,8 +33,6 @@ const char *preflight_html_escape(apr_pool_t *p, const char *s)
     char *o = out;
 
     while (*in) {
-        apr_size_t n;
-
         switch (*in) {
         case '&':  o = append(o, "&amp;");  in++; continue;
         case '<':  o = append(o, "&lt;");   in++; continue;
@@ -47,17 +45,8 @@ const char *preflight_html_escape(apr_pool_t *p, const char *s)
             o = append(o, "\xef\xbf\xbd");
             in++;
         }
-        else if (*in < 0x80) {
-            *o++ = (char)*in++;
-        }
-        else if ((n = preflight_utf8_length(in)) > 0) {
-            memcpy(o, in, n);
-            o += n;
-            in += n;
-        }
         else {
-            o = append(o, "\xef\xbf\xbd");
-            in++;
+            o = preflight_utf8_copy(o, &in, "\xef\xbf\xbd");
         }
     }
     *o = '\0';

@@ -49,6 +49,23 @@ apr_size_t preflight_utf8_length(const unsigned char *s)
     return n;
 }
 
+char *preflight_utf8_copy(char *o, const unsigned char **in,
+                          const char *replacement)
+{
+    const unsigned char *s = *in;
+    apr_size_t n = *s < 0x80 ? 1 : preflight_utf8_length(s);
+
+    if (n) {
+        memcpy(o, s, n);
+        *in = s + n;
+        return o + n;
+    }
+    n = strlen(replacement);
+    memcpy(o, replacement, n);
+    *in = s + 1;
+    return o + n;
+}
+
 const char *preflight_json_string(apr_pool_t *p, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -59,8 +76,6 @@ const char *preflight_json_string(apr_pool_t *p, const char *s)
 
     *o++ = '"';
     while (*in) {
-        apr_size_t n;
-
         if (*in == '"' || *in == '\\') {
             *o++ = '\\';
             *o++ = (char)*in++;
@@ -73,18 +88,8 @@ const char *preflight_json_string(apr_pool_t *p, const char *s)
             o += 6;
             in++;
         }
-        else if (*in < 0x80) {
-            *o++ = (char)*in++;
-        }
-        else if ((n = preflight_utf8_length(in)) > 0) {
-            memcpy(o, in, n);
-            o += n;
-            in += n;
-        }
         else {
-            memcpy(o, "\\ufffd", 6);
-            o += 6;
-            in++;
+            o = preflight_utf8_copy(o, &in, "\\ufffd");
         }
     }
     *o++ = '"';

@@ -19,9 +19,15 @@
  *  sequence becomes U+FFFD, so the result is always valid JSON. */
 const char *preflight_json_string(apr_pool_t *p, const char *s);
 
-/** Length of the valid UTF-8 sequence at s, or 0 (also shared by the HTML
- *  escaping of preflight_html.c). */
+/** Length of the valid UTF-8 sequence at s, or 0. */
 apr_size_t preflight_utf8_length(const unsigned char *s);
+
+/** Copies the character at *in to o, an ASCII byte or a valid UTF-8
+ *  sequence, or writes replacement (of at most 6 bytes) for a byte that
+ *  begins neither; advances *in past it and returns the end of what it
+ *  wrote. Shared by the JSON quoting and the HTML escaping. */
+char *preflight_utf8_copy(char *o, const unsigned char **in,
+                          const char *replacement);
 
 typedef enum {
     PREFLIGHT_FORM_OK,

@@ -304,20 +304,29 @@ static void options_only_note(apr_pool_t *p, mig_recipe *r, const setter *k,
                     "answers actual requests too", var);
 }
 
+/* A setter of var counts in the recipe: its lines, and the note when it
+ * sets var for OPTIONS only. */
+static void take_setter(finder *f, mig_recipe *r, const setter *k,
+                        const char *var)
+{
+    int j;
+    for (j = 0; j < k->lines->nelts; j++)
+        mig_add_line(r, APR_ARRAY_IDX(k->lines, j, const mig_node *));
+    if (k->options_only)
+        options_only_note(f->p, r, k, var);
+}
+
 /* The non-reflecting value of Access-Control-Allow-Origin ("*", a fixed
  * origin) sent under env=VAR: the value does not depend on the Origin,
  * its presence may. */
 static void env_presence(finder *f, mig_recipe *r, const char *var)
 {
-    int i, j;
+    int i;
     for (i = 0; i < f->setters->nelts; i++) {
         const setter *k = &APR_ARRAY_IDX(f->setters, i, setter);
         if (strcmp(k->var, var))
             continue;
-        for (j = 0; j < k->lines->nelts; j++)
-            mig_add_line(r, APR_ARRAY_IDX(k->lines, j, const mig_node *));
-        if (k->options_only)
-            options_only_note(f->p, r, k, var);
+        take_setter(f, r, k, var);
         if (!gate_empty(k->when))
             r->origin_dependent = 1;
     }
@@ -334,10 +343,7 @@ static void use_setters(finder *f, mig_recipe *r, const char *var, gate *into,
         int j;
         if (strcmp(k->var, var))
             continue;
-        for (j = 0; j < k->lines->nelts; j++)
-            mig_add_line(r, APR_ARRAY_IDX(k->lines, j, const mig_node *));
-        if (k->options_only)
-            options_only_note(f->p, r, k, var);
+        take_setter(f, r, k, var);
         if (k->late)
             mig_add_finding(f->p, r, MIG_NOT_ON_ERRORS, k->node->file, k->node->line, NULL,
                             "%s is set by mod_rewrite in a directory context, which "
