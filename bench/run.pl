@@ -29,7 +29,7 @@ use IO::Socket::INET;
 use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../t/lib';
-use PreflightServer qw(free_port start_httpd stop_httpd);
+use PreflightServer qw(free_port start_httpd stop_httpd spew);
 
 my $quick = grep { $_ eq '--quick' } @ARGV;
 # --only=a,b: just these scenarios' instruction counts (profiling a change)
@@ -148,12 +148,6 @@ sub request_for {
 
 # ---- private servers
 
-sub write_file {
-    my ($path, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
-}
 
 # The file every scenario serves, with one mtime everywhere so that
 # Last-Modified and ETag are the same bytes in every scenario.
@@ -166,16 +160,16 @@ sub setup_root {
     remove_tree($root);
     make_path("$root/htdocs/api");
     chmod 0755, $root, "$root/htdocs", "$root/htdocs/api";
-    write_file("$root/htdocs/api/data.json", $DATA);
+    spew("$root/htdocs/api/data.json", $DATA);
     utime $DATA_MTIME, $DATA_MTIME, "$root/htdocs/api/data.json";
-    write_file("$root/htdocs/api/.htaccess", $s->{htaccess}) if $s->{htaccess};
+    spew("$root/htdocs/api/.htaccess", $s->{htaccess}) if $s->{htaccess};
     my $port = free_port;
     my %so = (preflight => $module, pffloor => $pffloor, pfbench => $pfbench);
     my $load = join '', map { "LoadModule ${_}_module " . ($so{$_} // "$mods/mod_$_.so") . "\n" }
         @{ $s->{mods} || [] }, $callgrind ? 'pfbench' : ();
     my $override = $s->{htaccess} ? 'FileInfo' : 'None';
     my $nested = defined $s->{nested} ? qq{<Location "/api/">\n$s->{nested}</Location>\n} : '';
-    write_file("$root/httpd.conf", <<"EOF");
+    spew("$root/httpd.conf", <<"EOF");
 ServerRoot "$root"
 ServerName 127.0.0.1
 PidFile "$root/httpd.pid"
@@ -418,7 +412,7 @@ sub wrk_script {
                  'wrk.headers["Access-Control-Request-Method"] = "PUT"',
                  'wrk.headers["Access-Control-Request-Headers"] = "content-type,x-token"';
     }
-    write_file($file, join("\n", @h) . "\n");
+    spew($file, join("\n", @h) . "\n");
     return $file;
 }
 
@@ -499,11 +493,11 @@ sub plots {
     my ($base, $cg, $run) = @_;
     my @four = (bare => 'bare', floor => 'floor', recipe => 'recipe', preflight => 'mod_preflight');
     my @cols = @four[grep { $_ % 2 == 0 } 0 .. $#four];
-    write_file("$work/instructions.dat", join '',
+    spew("$work/instructions.dat", join '',
         join(' ', 'workload', @four[grep { $_ % 2 } 0 .. $#four]) . "\n",
         map { my $w = $_; join(' ', $w, map { sprintf '%.0f', $cg->{$_}{$w}{ir}[0] } @cols) . "\n" } @workloads);
     my %at = (1 => ['preflight', 'recipe'], map { $_ => ["preflight-$_", "recipe-$_"] } 100, 1000, 10000);
-    write_file("$work/origins.dat", join '',
+    spew("$work/origins.dat", join '',
         map { my $n = $_; join(' ', $n, map { my $s = $_; map { sprintf '%.0f', $cg->{$s}{$_}{ir}[0] } @workloads } @{ $at{$n} }) . "\n" }
         sort { $a <=> $b } keys %at);
     make_path("$src/bench/results");
@@ -691,7 +685,7 @@ verdict($socket_errors == 0, "throughput runs: no socket errors or unexpected st
 print STDERR "resident memory over $MILLION requests\n";
 my $mem = $srv{preflight};
 my $mix = "$work/wrk-mix.lua";
-write_file($mix, <<"EOF");
+spew($mix, <<"EOF");
 local reqs = {
   wrk.format("OPTIONS", "$PATH", { Origin = "$scenario{preflight}{origin}",
     ["Access-Control-Request-Method"] = "PUT", ["Access-Control-Request-Headers"] = "content-type,x-token" }),
@@ -734,7 +728,7 @@ say_md("- $_") for @verdicts;
 
 make_path("$src/bench/results");
 my $file = "$src/bench/results/" . strftime('%Y-%m-%d', gmtime) . ($quick ? '-quick' : '') . '.md';
-write_file($file, join("\n", @report) . "\n");
+spew($file, join("\n", @report) . "\n");
 print "\nwritten to $file\n";
 my $missed = grep { /^MISS/ } @verdicts;
 print "bench: " . (@verdicts - $missed) . " of " . scalar(@verdicts) . " targets met\n";

@@ -36,7 +36,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX qw(_exit);
 use Time::HiRes qw(sleep time);
-use PreflightServer qw(free_port start_httpd stop_httpd graceful_httpd read_pid);
+use PreflightServer qw(free_port start_httpd stop_httpd graceful_httpd read_pid spew);
 
 my $SRC     = "$FindBin::Bin/..";
 my $HTTPD   = $ENV{HTTPD} // '/usr/sbin/apache2';
@@ -90,12 +90,6 @@ sub how_many {
     return $SCALE * ($i + 1 + 3 * $h) + $i;
 }
 
-sub write_file {
-    my ($f, $text) = @_;
-    open my $fh, '>', $f or die "$f: $!";
-    print $fh $text;
-    close $fh;
-}
 
 sub config {
     my ($mpm, $dir, $port, @hosts) = @_;
@@ -406,12 +400,12 @@ sub run_mpm {
     mkdir "$dir/htdocs";
     for my $d (qw(on ro be out on/star ro/star)) {
         mkdir "$dir/htdocs/$d";
-        write_file("$dir/htdocs/$d/data.json", qq({"scope":"$d"}\n));
+        spew("$dir/htdocs/$d/data.json", qq({"scope":"$d"}\n));
     }
     chmod 0755, "$dir/htdocs", map { "$dir/htdocs/$_" } qw(on ro be out on/star ro/star);
     my $port = free_port();
     my $conf = "$dir/httpd.conf";
-    write_file($conf, config($mpm, $dir, $port, @HOSTS));
+    spew($conf, config($mpm, $dir, $port, @HOSTS));
     my $h = eval { start_httpd(conf => $conf, root => $dir, pidfile => "$dir/httpd.pid",
                                port => $port, httpd => $HTTPD) };
     check($h, "$mpm: httpd starts", $@) or return;
@@ -465,7 +459,7 @@ sub measure {
                  });
     check(wait_generation($dir, 2), "$mpm: the graceful restart happened");
 
-    write_file($conf, config($mpm, $dir, $port, @HOSTS, 'c.test'));
+    spew($conf, config($mpm, $dir, $port, @HOSTS, 'c.test'));
     graceful_httpd($h);
     check(wait_generation($dir, 3), "$mpm: graceful restart with one more virtual host done");
     my $got = status_auto($port);

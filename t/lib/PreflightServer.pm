@@ -35,7 +35,15 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(free_port start_httpd wait_httpd stop_httpd graceful_httpd read_pid
-                    run_captured fill_template stop_on_signals);
+                    run_captured fill_template stop_on_signals spew);
+
+# Writes TEXT to FILE, whole; dies when it cannot.
+sub spew {
+    my ($file, $text) = @_;
+    open my $fh, '>', $file or die "cannot write $file: $!\n";
+    print $fh $text;
+    close $fh or die "cannot write $file: $!\n";
+}
 
 my %handed_out;
 

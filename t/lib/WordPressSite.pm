@@ -54,7 +54,7 @@ use JSON::PP;
 use IO::Socket::UNIX;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
-use PreflightServer qw(free_port start_httpd stop_httpd read_pid run_captured fill_template stop_on_signals);
+use PreflightServer qw(free_port start_httpd stop_httpd read_pid run_captured fill_template stop_on_signals spew);
 
 my $SRC = abs_path(dirname(__FILE__) . '/../..');
 my $WORDPRESS = $ENV{WORDPRESS_DIR} // '/usr/share/wordpress';
@@ -73,12 +73,6 @@ sub slurp {
     return scalar <$fh> // '';
 }
 
-sub spew {
-    my ($file, $text) = @_;
-    open my $fh, '>', $file or die "cannot write $file: $!\n";
-    print $fh $text;
-    close $fh or die "cannot write $file: $!\n";
-}
 
 
 sub tail {

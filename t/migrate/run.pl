@@ -54,7 +54,7 @@ use File::Temp qw(tempdir);
 use JSON::PP;
 use POSIX qw(WEXITSTATUS);
 
-use PreflightServer qw(free_port start_httpd stop_httpd);
+use PreflightServer qw(free_port start_httpd stop_httpd spew);
 use PreflightTest qw(raw_request raw_exchange parse_response fields_of);
 
 my $ROOT = abs_path("$FindBin::Bin/../..");
@@ -120,12 +120,6 @@ sub slurp {
     return scalar <$fh>;
 }
 
-sub spew {
-    my ($f, $text) = @_;
-    open my $fh, '>', $f or die "$f: $!\n";
-    print $fh $text;
-    close $fh;
-}
 
 sub read_expect {
     my $dir = shift;
