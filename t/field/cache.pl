@@ -241,12 +241,20 @@ my $ok = eval {
         };
         if ($s eq $with) {
             my @bad = grep { my @w = problems($_, 1); $_->{why} = "@w" if @w; @w } @$list;
-            ok(!@bad && $revalidated == 4 && $not_modified == 4,
+            # The third round comes within a second of the revalidation on
+            # a quick machine (HIT), or after the entry went stale again on
+            # a slow one (REVALIDATE once more): either is httpd's to choose,
+            # and each revalidation must have been a 304 from the backend.
+            my $rounds_ok = "@statuses[0 .. 3]" eq 'MISS MISS MISS MISS'
+                && "@statuses[4 .. 7]" eq 'REVALIDATE REVALIDATE REVALIDATE REVALIDATE'
+                && 4 == grep { /^(HIT|REVALIDATE)$/ } @statuses[8 .. 11];
+            ok(!@bad && $rounds_ok && $not_modified == $revalidated,
                "revalidation (max-age=1, ETag, 304 from the backend), $FRONT{$front}, module on:"
                . ' each origin only its own Access-Control-Allow-Origin, none for C or without Origin,'
                . ' no field twice')
                 or diag("X-Cache: @statuses; backend 304s: $not_modified\n"
                         . join "\n", map { describe($_) . " -- $_->{why}" } @bad);
+            note("revalidation, $FRONT{$front}, module on: X-Cache @statuses; backend 304s: $not_modified");
         }
         else {
             my @bad = grep { problems($_, 0) } @$list;
