@@ -31,7 +31,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/../t/lib";
-use PreflightReport qw(check finish);
+use PreflightReport qw(check finish note);
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX qw(_exit);
@@ -412,7 +412,7 @@ sub run_mpm {
     my $ok = eval { measure($mpm, $dir, $port, $conf, $h); 1 };
     check(0, "$mpm: the run finished", $@) unless $ok;
     stop_httpd($h);
-    print "# $mpm: kept $dir\n" if $ENV{COUNTERS_KEEP};
+    note("$mpm: kept $dir") if $ENV{COUNTERS_KEEP};
 }
 
 sub batch_checks {

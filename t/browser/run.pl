@@ -52,7 +52,7 @@ use JSON::PP;
 use POSIX qw(WNOHANG setpgid);
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
-use PreflightReport qw(check finish);
+use PreflightReport qw(check finish note);
 use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 
 my ($engine, $wordpress) = ('chromium', 0);
@@ -590,11 +590,11 @@ undef $server;
 if ($wp) {
     my @php = grep { /^OPTIONS / } do { open my $fh, '<', $wp->{php_log}; <$fh> };
     check(!@php, 'WordPress: no preflight reached PHP', join '', @php);
-    print "# WordPress $wp->{versions}{wordpress}, PHP $wp->{versions}{php}, $wp->{versions}{database}\n";
+    note("WordPress $wp->{versions}{wordpress}, PHP $wp->{versions}{php}, $wp->{versions}{database}");
     $wp->stop;
     undef $wp;
 }
-print "# $engines{$_}{label} " . version($_) . "\n" for sort keys %engines;
+note("$engines{$_}{label} " . version($_)) for sort keys %engines;
 print "$_\n" for @shown;
 print "$_\n" for differences();
 printf "browser: %s %s, %d sets in %.0f s\n", $browser->{label}, version($engine),

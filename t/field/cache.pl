@@ -34,9 +34,9 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
-use Test::More;
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
+use PreflightReport qw(check finish note);
 use PreflightServer qw(free_port start_httpd stop_httpd graceful_httpd);
 use PreflightTest qw(raw_request raw_exchange parse_response fields_of);
 
@@ -186,20 +186,20 @@ my $ok = eval {
             my $t0 = time;
             my @got = run_orders($with, $front, $variant);
             my @bad = grep { my @w = problems($_, 1); $_->{why} = "@w" if @w; @w } @got;
-            ok(!@bad, "$what, module on: " . scalar(@got)
-                      . ' responses to A, B, C and no Origin in 24 orders: each origin only its own'
-                      . ' Access-Control-Allow-Origin, none for C or without Origin, one copy per origin')
-                or diag(join "\n", map { describe($_) . " -- $_->{why}" } @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
+            check(!@bad, "$what, module on: " . scalar(@got)
+                         . ' responses to A, B, C and no Origin in 24 orders: each origin only its own'
+                         . ' Access-Control-Allow-Origin, none for C or without Origin, one copy per origin',
+                  join "\n", map { describe($_) . " -- $_->{why}" } @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
             my $hits = grep { cache_status($_) =~ /^HIT\b/ } @got;
             my $misses = grep { cache_status($_) =~ /^MISS\b/ } @got;
             my $backend = backend_saw($with, "/$variant/$front-");
             note(sprintf '%s, module on: %d hits, %d misses, the backend saw %d requests (%.1f s)',
                  $what, $hits, $misses, $backend, time - $t0);
             # 24 orders of 4 senders: 96 first requests, 192 that can be hits
-            ok($hits >= 192 && $hits + $misses == @got && $backend == $misses,
-               "$what, module on: the cache answered every repeated request"
-               . " (X-Cache: HIT), and the backend saw only the misses")
-                or diag("hits $hits, misses $misses, responses " . scalar(@got) . ", backend $backend");
+            check($hits >= 192 && $hits + $misses == @got && $backend == $misses,
+                  "$what, module on: the cache answered every repeated request"
+                  . " (X-Cache: HIT), and the backend saw only the misses",
+                  "hits $hits, misses $misses, responses " . scalar(@got) . ", backend $backend");
 
             my @bare = run_orders($without, $front, $variant);
             my %kind;
@@ -248,12 +248,12 @@ my $ok = eval {
             my $rounds_ok = "@statuses[0 .. 3]" eq 'MISS MISS MISS MISS'
                 && "@statuses[4 .. 7]" eq 'REVALIDATE REVALIDATE REVALIDATE REVALIDATE'
                 && 4 == grep { /^(HIT|REVALIDATE)$/ } @statuses[8 .. 11];
-            ok(!@bad && $rounds_ok && $not_modified == $revalidated,
-               "revalidation (max-age=1, ETag, 304 from the backend), $FRONT{$front}, module on:"
-               . ' each origin only its own Access-Control-Allow-Origin, none for C or without Origin,'
-               . ' no field twice')
-                or diag("X-Cache: @statuses; backend 304s: $not_modified\n"
-                        . join "\n", map { describe($_) . " -- $_->{why}" } @bad);
+            check(!@bad && $rounds_ok && $not_modified == $revalidated,
+                  "revalidation (max-age=1, ETag, 304 from the backend), $FRONT{$front}, module on:"
+                  . ' each origin only its own Access-Control-Allow-Origin, none for C or without Origin,'
+                  . ' no field twice',
+                  "X-Cache: @statuses; backend 304s: $not_modified\n"
+                  . join "\n", map { describe($_) . " -- $_->{why}" } @bad);
             note("revalidation, $FRONT{$front}, module on: X-Cache @statuses; backend 304s: $not_modified");
         }
         else {
@@ -269,12 +269,12 @@ my $ok = eval {
     my $pf_a = send_from($with, 'quick', 'A', '/api/vary/preflight', 'OPTIONS', ACRM => 'PUT');
     my $pf_c = send_from($with, 'quick', 'C', '/api/vary/preflight', 'OPTIONS', ACRM => 'PUT');
     my $pf_a2 = send_from($with, 'quick', 'A', '/api/vary/preflight', 'OPTIONS', ACRM => 'PUT');
-    ok($pf_a->{status} == 204 && $pf_a2->{status} == 204
-          && !problems($pf_a, 0) && (fields_of($pf_a, 'ACAO'))[0] eq $ORIGIN{A}
-          && $pf_c->{status} == 403 && !problems($pf_c, 0)
-          && backend_saw($with, '/vary/preflight') == $before,
-       'preflights at the front: 204 for A, 403 for C, answered by the module, none reaching the backend')
-        or diag(join "\n", map { "$_->{status_line} " . describe($_) } $pf_a, $pf_c, $pf_a2);
+    check($pf_a->{status} == 204 && $pf_a2->{status} == 204
+             && !problems($pf_a, 0) && (fields_of($pf_a, 'ACAO'))[0] eq $ORIGIN{A}
+             && $pf_c->{status} == 403 && !problems($pf_c, 0)
+             && backend_saw($with, '/vary/preflight') == $before,
+          'preflights at the front: 204 for A, 403 for C, answered by the module, none reaching the backend',
+          join "\n", map { "$_->{status_line} " . describe($_) } $pf_a, $pf_c, $pf_a2);
 
     # The policy changes: B is removed and httpd restarts gracefully, while
     # the cache holds copies made for B under the old policy.
@@ -289,27 +289,23 @@ my $ok = eval {
         $reloaded = 1, last if $p->{status} == 403;
         sleep 0.1;
     }
-    ok($reloaded, "after the graceful restart the policy refuses $ORIGIN{B}");
+    check($reloaded, "after the graceful restart the policy refuses $ORIGIN{B}");
     my %after = map { my $f = $_; $f => { map { $_ => send_from($with, $f, $_, "/api/vary/$f-reload") } qw(A B) } }
                 qw(quick filter);
     note("CacheQuickHandler On, the copy stored for B before the restart: "
          . describe($after{quick}{B}) . ' (replayed as stored: the module does not run on a quick-handler hit)');
     my ($fa, $fb) = @{ $after{filter} }{qw(A B)};
-    ok(cache_status($fb) =~ /^HIT\b/ && !problems($fb, 0) && !fields_of($fb, 'ACAO')
-          && cache_status($fa) =~ /^HIT\b/ && !problems($fa, 1),
-       'CacheQuickHandler Off after the restart: hits decided by the new policy'
-       . ' (B gets no Access-Control-* from its stored copy, A keeps its own)')
-        or diag(describe($fa) . "\n" . describe($fb));
+    check(cache_status($fb) =~ /^HIT\b/ && !problems($fb, 0) && !fields_of($fb, 'ACAO')
+             && cache_status($fa) =~ /^HIT\b/ && !problems($fa, 1),
+          'CacheQuickHandler Off after the restart: hits decided by the new policy'
+          . ' (B gets no Access-Control-* from its stored copy, A keeps its own)',
+          describe($fa) . "\n" . describe($fb));
     1;
 };
 if (!$ok) {
-    fail('the stage ran to its end');
-    diag($@);
+    check(0, 'the stage ran to its end', $@);
 }
 stop_httpd($_) for grep { defined } values %server;
 %server = ();
 note(sprintf 'cache: %.1f s', time - $started);
-done_testing();
-my @details = Test::More->builder->summary;
-my $passed = grep { $_ } @details;
-printf "%d passed, %d failed\n", $passed, @details - $passed;
+exit finish();

@@ -30,9 +30,9 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
-use Test::More;
 use Time::HiRes qw(time);
 use lib dirname(__FILE__) . '/../lib';
+use PreflightReport qw(check finish note);
 use PreflightServer qw(free_port start_httpd stop_httpd fill_template);
 use PreflightTest qw(raw_request raw_exchange parse_response fields_of);
 
@@ -169,13 +169,13 @@ my $ok = eval {
                 my ($b, $m) = ($bare->{$g}, $mod->{$g});
                 note("/$share/$as $g without the module: " . ($b ? $b->{summary} : 'no summary'));
                 note("/$share/$as $g with the module:    " . ($m ? $m->{summary} : 'no summary'));
-                ok($b && $b->{summary} =~ /of [1-9]\d* tests run/,
-                   "litmus $g ran on /$share/$as without the module");
-                ok($m && $b && $m->{summary} eq $b->{summary}
-                      && "@{ $m->{results} }" eq "@{ $b->{results} }",
-                   "litmus $g on /$share/$as: the same results with the module as without it")
-                    or diag("without: " . ($b ? "$b->{summary}; failed: @{ $b->{failed} }" : 'none') . "\n"
-                          . "with:    " . ($m ? "$m->{summary}; failed: @{ $m->{failed} }" : 'none'));
+                check($b && $b->{summary} =~ /of [1-9]\d* tests run/,
+                      "litmus $g ran on /$share/$as without the module");
+                check($m && $b && $m->{summary} eq $b->{summary}
+                         && "@{ $m->{results} }" eq "@{ $b->{results} }",
+                      "litmus $g on /$share/$as: the same results with the module as without it",
+                      "without: " . ($b ? "$b->{summary}; failed: @{ $b->{failed} }" : 'none') . "\n"
+                             . "with:    " . ($m ? "$m->{summary}; failed: @{ $m->{failed} }" : 'none'));
             }
         }
     }
@@ -185,8 +185,8 @@ my $ok = eval {
     for (<$alog>) { $decided{$1}++ if /origin="\Q$ALLOWED\E" pf=(\S+)/ }
     note('decisions on the requests litmus sent through the proxy: '
          . join(', ', map { "$_ $decided{$_}" } sort keys %decided));
-    ok(($decided{'cors-allowed'} // 0) > 100 && keys %decided == 1,
-       "litmus through the proxy: every request came from $ALLOWED and was answered as cors-allowed");
+    check(($decided{'cors-allowed'} // 0) > 100 && keys %decided == 1,
+          "litmus through the proxy: every request came from $ALLOWED and was answered as cors-allowed");
 
     # ---- plain OPTIONS: mod_dav's answer kept (README "Behaviour in detail",
     # Actual requests: plain OPTIONS is not a preflight)
@@ -196,26 +196,26 @@ my $ok = eval {
         my $plain = request($with, OPTIONS => "/$share/", [@cred]);
         note("/$share/ OPTIONS without the module: DAV: " . (one($bare, 'DAV') // '-')
              . '; Allow: ' . (one($bare, 'Allow') // '-'));
-        ok($bare->{status} == 200 && tokens($bare, 'DAV') =~ /\b1\b.*\b2\b/
-              && tokens($bare, 'Allow') =~ /\bPROPFIND\b/,
-           "/$share/ plain OPTIONS without the module: mod_dav answers 200 with DAV and Allow")
-            or diag(show($bare));
-        ok($plain->{status} == 200
-              && tokens($plain, 'DAV') eq tokens($bare, 'DAV')
-              && tokens($plain, 'Allow') eq tokens($bare, 'Allow')
-              && !acx($plain),
-           "/$share/ plain OPTIONS with the module: the same status, DAV and Allow, no Access-Control-*")
-            or diag(show($plain));
+        check($bare->{status} == 200 && tokens($bare, 'DAV') =~ /\b1\b.*\b2\b/
+                 && tokens($bare, 'Allow') =~ /\bPROPFIND\b/,
+              "/$share/ plain OPTIONS without the module: mod_dav answers 200 with DAV and Allow",
+              show($bare));
+        check($plain->{status} == 200
+                 && tokens($plain, 'DAV') eq tokens($bare, 'DAV')
+                 && tokens($plain, 'Allow') eq tokens($bare, 'Allow')
+                 && !acx($plain),
+              "/$share/ plain OPTIONS with the module: the same status, DAV and Allow, no Access-Control-*",
+              show($plain));
 
         my $cors = request($with, OPTIONS => "/$share/", [Origin => $ALLOWED, @cred]);
-        ok($cors->{status} == 200
-              && tokens($cors, 'DAV') eq tokens($bare, 'DAV')
-              && tokens($cors, 'Allow') eq tokens($bare, 'Allow')
-              && (one($cors, 'ACAO') // '') eq $ALLOWED
-              && (one($cors, 'ACAC') // '') eq 'true'
-              && tokens($cors, 'Vary') =~ /\bOrigin\b/,
-           "/$share/ OPTIONS from the allowed origin: DAV and Allow kept, CORS headers added")
-            or diag(show($cors));
+        check($cors->{status} == 200
+                 && tokens($cors, 'DAV') eq tokens($bare, 'DAV')
+                 && tokens($cors, 'Allow') eq tokens($bare, 'Allow')
+                 && (one($cors, 'ACAO') // '') eq $ALLOWED
+                 && (one($cors, 'ACAC') // '') eq 'true'
+                 && tokens($cors, 'Vary') =~ /\bOrigin\b/,
+              "/$share/ OPTIONS from the allowed origin: DAV and Allow kept, CORS headers added",
+              show($cors));
     }
 
     # ---- the PROPFIND preflight on the authenticated share: no credentials
@@ -223,19 +223,19 @@ my $ok = eval {
     my $bare_pf = request($without, OPTIONS => '/private/', [@preflight]);
     note("/private/ PROPFIND preflight without the module: $bare_pf->{status_line}");
     my $pf = request($with, OPTIONS => '/private/', [@preflight]);
-    ok($pf->{status} == 204
-          && (one($pf, 'ACAO') // '') eq $ALLOWED
-          && (one($pf, 'ACAC') // '') eq 'true'
-          && tokens($pf, 'ACAM') =~ /\bPROPFIND\b/
-          && lc(tokens($pf, 'ACAH')) =~ /\bcontent-type\b/ && lc(tokens($pf, 'ACAH')) =~ /\bdepth\b/
-          && !fields_of($pf, 'WWW-Authenticate'),
-       'PROPFIND preflight on /private/ without credentials: 204 with the CORS headers, no 401')
-        or diag(show($pf));
+    check($pf->{status} == 204
+             && (one($pf, 'ACAO') // '') eq $ALLOWED
+             && (one($pf, 'ACAC') // '') eq 'true'
+             && tokens($pf, 'ACAM') =~ /\bPROPFIND\b/
+             && lc(tokens($pf, 'ACAH')) =~ /\bcontent-type\b/ && lc(tokens($pf, 'ACAH')) =~ /\bdepth\b/
+             && !fields_of($pf, 'WWW-Authenticate'),
+          'PROPFIND preflight on /private/ without credentials: 204 with the CORS headers, no 401',
+          show($pf));
     my $refused_pf = request($with, OPTIONS => '/private/',
                              [Origin => $REFUSED, ACRM => 'PROPFIND', ACRH => 'depth']);
-    ok($refused_pf->{status} == 403 && !acx($refused_pf),
-       'PROPFIND preflight from a refused origin: 403 without Access-Control-*')
-        or diag(show($refused_pf));
+    check($refused_pf->{status} == 403 && !acx($refused_pf),
+          'PROPFIND preflight from a refused origin: 403 without Access-Control-*',
+          show($refused_pf));
 
     # ---- actual PROPFIND requests
     my $body = qq{<?xml version="1.0" encoding="utf-8"?>\n}
@@ -243,48 +243,44 @@ my $ok = eval {
     my @propfind = (Depth => '0', 'Content-Type' => 'application/xml');
     my $bare_207 = request($without, PROPFIND => '/private/',
                            [Origin => $ALLOWED, Authorization => $AUTH, @propfind], $body);
-    ok($bare_207->{status} == 207, 'PROPFIND on /private/ with credentials without the module: 207')
-        or diag(show($bare_207));
+    check($bare_207->{status} == 207, 'PROPFIND on /private/ with credentials without the module: 207',
+          show($bare_207));
     my $allowed = request($with, PROPFIND => '/private/',
                           [Origin => $ALLOWED, Authorization => $AUTH, @propfind], $body);
-    ok($allowed->{status} == 207
-          && (one($allowed, 'ACAO') // '') eq $ALLOWED
-          && (one($allowed, 'ACAC') // '') eq 'true'
-          && $allowed->{body} =~ /multistatus/ && $allowed->{body} eq $bare_207->{body},
-       'PROPFIND from the allowed origin with credentials: 207 with Access-Control-Allow-Origin, the same multistatus')
-        or diag(show($allowed));
+    check($allowed->{status} == 207
+             && (one($allowed, 'ACAO') // '') eq $ALLOWED
+             && (one($allowed, 'ACAC') // '') eq 'true'
+             && $allowed->{body} =~ /multistatus/ && $allowed->{body} eq $bare_207->{body},
+          'PROPFIND from the allowed origin with credentials: 207 with Access-Control-Allow-Origin, the same multistatus',
+          show($allowed));
     my $refused = request($with, PROPFIND => '/private/',
                           [Origin => $REFUSED, Authorization => $AUTH, @propfind], $body);
-    ok($refused->{status} == 207 && !acx($refused) && $refused->{body} =~ /multistatus/,
-       'PROPFIND from a refused origin with credentials: 207 without any Access-Control-*')
-        or diag(show($refused));
+    check($refused->{status} == 207 && !acx($refused) && $refused->{body} =~ /multistatus/,
+          'PROPFIND from a refused origin with credentials: 207 without any Access-Control-*',
+          show($refused));
     my $no_cred = request($with, PROPFIND => '/private/', [Origin => $ALLOWED, @propfind], $body);
-    ok($no_cred->{status} == 401 && (one($no_cred, 'ACAO') // '') eq $ALLOWED,
-       'PROPFIND from the allowed origin without credentials: 401 with Access-Control-Allow-Origin')
-        or diag(show($no_cred));
+    check($no_cred->{status} == 401 && (one($no_cred, 'ACAO') // '') eq $ALLOWED,
+          'PROPFIND from the allowed origin without credentials: 401 with Access-Control-Allow-Origin',
+          show($no_cred));
     my $open = request($with, PROPFIND => '/dav/', [Origin => $ALLOWED, @propfind], $body);
-    ok($open->{status} == 207 && (one($open, 'ACAO') // '') eq $ALLOWED,
-       'PROPFIND on the open share from the allowed origin: 207 with Access-Control-Allow-Origin')
-        or diag(show($open));
+    check($open->{status} == 207 && (one($open, 'ACAO') // '') eq $ALLOWED,
+          'PROPFIND on the open share from the allowed origin: 207 with Access-Control-Allow-Origin',
+          show($open));
 
     # what the module logged for them (README "Reading decisions")
     open my $log, '<', "$with->{root}/access_log" or die $!;
     my @pf = map { /^(PROPFIND|OPTIONS) (\S+) (\d+) origin="([^"]*)" pf=(\S+)/ ? "$1 $2 $3 $5" : () } <$log>;
-    ok((grep { $_ eq 'OPTIONS /private/ 204 preflight-allowed' } @pf)
-          && (grep { $_ eq 'PROPFIND /private/ 207 cors-denied-origin' } @pf)
-          && (grep { $_ eq 'PROPFIND /private/ 207 cors-allowed' } @pf),
-       'the access log has the decisions: preflight-allowed, cors-allowed, cors-denied-origin')
-        or diag(join "\n", @pf);
+    check((grep { $_ eq 'OPTIONS /private/ 204 preflight-allowed' } @pf)
+             && (grep { $_ eq 'PROPFIND /private/ 207 cors-denied-origin' } @pf)
+             && (grep { $_ eq 'PROPFIND /private/ 207 cors-allowed' } @pf),
+          'the access log has the decisions: preflight-allowed, cors-allowed, cors-denied-origin',
+          join "\n", @pf);
     1;
 };
 if (!$ok) {
-    fail('the stage ran to its end');
-    diag($@);
+    check(0, 'the stage ran to its end', $@);
 }
 stop_httpd($_) for grep { defined } values %server;
 %server = ();
 note(sprintf 'webdav: %.1f s', time - $started);
-done_testing();
-my @details = Test::More->builder->summary;
-my $passed = grep { $_ } @details;
-printf "%d passed, %d failed\n", $passed, @details - $passed;
+exit finish();

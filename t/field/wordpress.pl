@@ -37,7 +37,7 @@ use HTTP::Request;
 use LWP::UserAgent;
 use Time::HiRes qw(sleep time);
 use lib dirname(__FILE__) . '/../lib';
-use PreflightReport qw(check finish);
+use PreflightReport qw(check finish note);
 use PreflightTest qw(%H header_tokens values_of);
 use WordPressSite;
 
@@ -78,8 +78,6 @@ sub is_eq {
     my $ok = defined $got && defined $expected ? $got eq $expected : !defined $got && !defined $expected;
     return check($ok, $what, 'got:      ' . ($got // '(none)'), 'expected: ' . ($expected // '(none)'));
 }
-
-sub note { print map { "# $_\n" } map { split /\n/ } @_ }
 
 # ---- requests
 

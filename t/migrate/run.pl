@@ -46,7 +46,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use PreflightReport qw(check finish);
+use PreflightReport qw(check finish note);
 use Cwd qw(abs_path);
 use Digest::SHA qw(sha1_base64);
 use File::Path qw(make_path);
@@ -625,7 +625,7 @@ for my $set (qw(corpus synthetic)) {
 die "t/migrate: no recipe found\n" unless @dirs;
 die "t/migrate: $TOOL is not built (make)\n" unless -x $TOOL;
 my $dynamic = !$static_only && -x $HTTPD && -f $SO;
-print "# dynamic check skipped: " . (-f $SO ? "--static" : "no $SO (make)") . "\n" unless $dynamic;
+note("dynamic check skipped: " . (-f $SO ? "--static" : "no $SO (make)")) unless $dynamic;
 
 for (@dirs) {
     my ($set, $dir) = @$_;
@@ -715,7 +715,7 @@ sub bad_input {
 
 sub stock {
     if (!-f '/etc/apache2/apache2.conf') {
-        print "# /etc/apache2 is not Debian's apache2 configuration: skipped\n";
+        note("/etc/apache2 is not Debian's apache2 configuration: skipped");
         return;
     }
     my ($rc, $out, $err) = tool('/', '/etc/apache2');
@@ -726,7 +726,7 @@ sub stock {
 # No leak and no invalid access over every recipe, the bad input's kind of
 # tree and the stock configuration.
 sub memcheck {
-    return print "# valgrind not installed: memcheck skipped\n" unless -x '/usr/bin/valgrind';
+    return note("valgrind not installed: memcheck skipped") unless -x '/usr/bin/valgrind';
     my @inputs = ("$FindBin::Bin/synthetic", grep { -d } "$FindBin::Bin/corpus", '/etc/apache2');
     my $out = `valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 '$TOOL' --json @inputs 2>&1 >/dev/null`;
     my $rc = $? >> 8;
@@ -745,7 +745,7 @@ sub check_loads {
     for (split /\n/, $out) {
         if (/^(not )?ok \d+ - (.*)$/) { check(!$1, "check-loads: $2"); $seen++ }
         elsif (/^\d+ passed, \d+ failed$/) { }
-        else { print "# check-loads: $_\n" }
+        else { note("check-loads: $_") }
     }
     check($seen && $rc == 0, "check-loads: ran $seen checks, exit $rc");
 }
@@ -755,8 +755,8 @@ stock() unless $only;
 memcheck() unless $only;
 check_loads() unless $only || !-x $HTTPD;
 
-print "# recipes: $count{recipes} ($count{corpus} corpus, $count{synthetic} synthetic)\n";
-print "# findings by id: " . (join(', ', map { "$_ $by_id{$_}" } sort keys %by_id) || 'none') . "\n";
-print "# proposals verified by the matrix: $count{verified}\n";
-print "# untranslated constructs: $count{untranslated}\n";
+note("recipes: $count{recipes} ($count{corpus} corpus, $count{synthetic} synthetic)");
+note("findings by id: " . (join(', ', map { "$_ $by_id{$_}" } sort keys %by_id) || 'none'));
+note("proposals verified by the matrix: $count{verified}");
+note("untranslated constructs: $count{untranslated}");
 exit finish();
