@@ -519,7 +519,7 @@ say_md(sprintf('%s, %s, %s, %d cores; N1=%d, N2=%d requests per callgrind phase,
 
 # recipe-10000 on one SetEnvIf line: what an operator hits first.
 {
-    my $s = { name => 'recipe-one-line', mods => \@recipe_mods,
+    my $s = { name => 'recipe-one-line', dir => 's00', mods => \@recipe_mods,
               api => recipe_policy(10000, origins(10000)) };
     my $msg = eval { setup_root($s, 'probe'); 'accepted' } // $@;
     ($msg) = $msg =~ /(Syntax error.*?\n.*?\n)/s if $msg =~ /Syntax error/;
