@@ -21,6 +21,22 @@ use PreflightTest qw(:DEFAULT :act);
 
 my %pre_put = (Origin => $APP, 'Access-Control-Request-Method' => 'PUT');
 
+# The two preflights to PATH where a Header directive (LABEL) sets
+# Access-Control-Allow-Origin: *: the module's own answer, or a bare 403.
+sub preflights_past_header {
+    my ($label, $path) = @_;
+    return (
+        { name => "$label, preflight",
+          req => [OPTIONS => $path, [%pre_put]],
+          status => 204,
+          hdr => { 'Access-Control-Allow-Origin' => $APP },
+          tokens => { 'Access-Control-Allow-Methods' => [qw(GET PUT)] } },
+        { name => "$label, refused preflight",
+          req => [OPTIONS => $path, [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
+          status => 403, no_acx => 1 },
+    );
+}
+
 my @cases = (
     # --- through the proxy ---
     { name => 'proxied GET, allowed origin',
@@ -213,29 +229,13 @@ my @cases = (
     { name => 'Header always set ACAO *, 404, refused origin',
       req => [GET => '/act/hdrs-always/missing.txt', [Origin => $EVIL]],
       status => 404, no_acx => 1 },
-    { name => 'Header always set ACAO *, preflight',
-      req => [OPTIONS => '/act/hdrs-always/data.txt', [%pre_put]],
-      status => 204,
-      hdr => { 'Access-Control-Allow-Origin' => $APP },
-      tokens => { 'Access-Control-Allow-Methods' => [qw(GET PUT)] } },
-    { name => 'Header always set ACAO *, refused preflight',
-      req => [OPTIONS => '/act/hdrs-always/data.txt',
-              [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_acx => 1 },
+    preflights_past_header('Header always set ACAO *', '/act/hdrs-always/data.txt'),
 );
 
 # Header early (virtual host hdrs_early): set before the module answers,
 # removed as it answers.
 my @early = (
-    { name => 'Header early ACAO *, preflight',
-      req => [OPTIONS => '/act/early/data.txt', [%pre_put]],
-      status => 204,
-      hdr => { 'Access-Control-Allow-Origin' => $APP },
-      tokens => { 'Access-Control-Allow-Methods' => [qw(GET PUT)] } },
-    { name => 'Header early ACAO *, refused preflight',
-      req => [OPTIONS => '/act/early/data.txt',
-              [Origin => $EVIL, 'Access-Control-Request-Method' => 'PUT']],
-      status => 403, no_acx => 1 },
+    preflights_past_header('Header early ACAO *', '/act/early/data.txt'),
     { name => 'Header early ACAO *, allowed origin',
       req => [GET => '/act/early/data.txt', [Origin => $APP]],
       status => 200, body => $DATA,

@@ -164,6 +164,16 @@ field() {
     sed -n "s/^LOADCHECK .* $2=\([0-9]*\).*/\1/p" "$1" | tail -1
 }
 
+# raw_field LOG NAME: a NAME=value of the RAWCHECK line.
+raw_field() {
+    sed -n "s/^RAWCHECK .*$2=\([0-9]*\).*/\1/p" "$1"
+}
+
+# socket_errors LOG: wrk's connect, read, write and timeout errors together.
+socket_errors() {
+    echo $(( $(field "$1" connect) + $(field "$1" read) + $(field "$1" write) + $(field "$1" timeout) ))
+}
+
 # check_wrk LOG LABEL: the run answered everything as expected.
 check_wrk() {
     local log=$1 label=$2 req resp mis lost err
@@ -173,7 +183,7 @@ check_wrk() {
     fi
     req=$(field "$log" requests); resp=$(field "$log" responses)
     mis=$(field "$log" mismatches); lost=$(field "$log" lost)
-    err=$(( $(field "$log" connect) + $(field "$log" read) + $(field "$log" write) + $(field "$log" timeout) ))
+    err=$(socket_errors "$log")
     grep '^\(MISMATCH\|LOADMIX\)' "$log" || true
     grep -q '^LOADCHECK mode=load\|^LOADCHECK mode=graceful' "$log" || fail "$label: wrong mode"
     [ "$req" -gt 0 ] || fail "$label: no request completed"
@@ -316,19 +326,13 @@ measured_run() {
     [ -z "$clock_step" ] || echo "load: the wall clock was stepped by $clock_step s during the run"
 }
 
-# raw_field LOG NAME: a NAME=value of the RAWCHECK line.
-raw_field() {
-    sed -n "s/^RAWCHECK .*$2=\([0-9]*\).*/\1/p" "$1"
-}
-
 # only_socket_errors LOG: the run failed on socket errors alone; every
 # response it read was right, every request it sent was answered, and the
 # raw-socket check alongside found no wrong answer either.
 only_socket_errors() {
     grep -q '^LOADCHECK ' "$1" || return 1
     [ "$(raw_field "$ROOT/raw.log" wrong)" = 0 ] || return 1
-    local err=$(( $(field "$1" connect) + $(field "$1" read) + $(field "$1" write) + $(field "$1" timeout) ))
-    [ "$err" -gt 0 ] && [ "$(field "$1" mismatches)" = 0 ] && [ "$(field "$1" lost)" = 0 ] &&
+    [ "$(socket_errors "$1")" -gt 0 ] && [ "$(field "$1" mismatches)" = 0 ] && [ "$(field "$1" lost)" = 0 ] &&
         [ "$(field "$1" requests)" = "$(field "$1" responses)" ]
 }
 
@@ -362,7 +366,7 @@ check_error_log 1 "self-test, warm-up and load"
 passes
 
 grep '^RAWFAIL' "$ROOT/raw.log" || true
-raw_n=$(sed -n 's/^RAWCHECK responses=\([0-9]*\).*/\1/p' "$ROOT/raw.log")
+raw_n=$(raw_field "$ROOT/raw.log" responses)
 raw_bad=$(raw_field "$ROOT/raw.log" wrong)
 raw_slow=$(raw_field "$ROOT/raw.log" unanswered)
 [ -n "$raw_n" ] || { cat "$ROOT/raw.log" >&2; fail "raw check did not finish"; }
